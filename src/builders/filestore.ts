@@ -1,0 +1,68 @@
+/**
+ * The Job that creates the tenant's directory on the version's shared NFS filestore (DESIGN §4).
+ *
+ * A Job's pod template is immutable, so the Job's name carries a hash of its spec: a change
+ * yields a new Job under a new pipeline resource name, never an in-place update. It has no
+ * ttlSecondsAfterFinished on purpose: Crossplane would recreate (and re-run) a Job that
+ * disappears.
+ */
+import { createHash } from 'node:crypto';
+import type { IJob } from 'kubernetes-models/batch/v1/Job';
+import type { Input } from '../input/schema.js';
+import type { Tenant } from '../tenant.js';
+import { envVar, podSecurity, scriptContainer, tenantLabels } from './common.js';
+import { FILESTORE_SCRIPT } from './scripts.js';
+
+const MOUNT = '/filestore';
+
+export interface FilestoreJob {
+  readonly job: IJob;
+  /** Eight hex digits of the spec's hash: part of the Job's and the pipeline resource's name. */
+  readonly hash: string;
+}
+
+export function buildFilestoreJob(tenant: Tenant, input: Input): FilestoreJob {
+  const f = input.filestoreJob;
+  const labels = tenantLabels(tenant, 'filestore');
+  const root = input.odoo.filestoreSubPath === '' ? MOUNT : `${MOUNT}/${input.odoo.filestoreSubPath}`;
+  const spec = {
+    backoffLimit: f.backoffLimit,
+    activeDeadlineSeconds: f.activeDeadlineSeconds,
+    template: {
+      metadata: { labels },
+      spec: {
+        restartPolicy: 'Never',
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        // Running as the Odoo user makes the directory Odoo's without chown or root.
+        securityContext: podSecurity(input.odoo.uid, input.odoo.gid),
+        containers: [
+          scriptContainer(
+            'mkdir',
+            f.image,
+            FILESTORE_SCRIPT,
+            [
+              envVar('FILESTORE_ROOT', root),
+              envVar('DATABASE', tenant.database),
+              envVar('DIR_MODE', f.mode),
+              envVar('ODOO_UID', String(input.odoo.uid)),
+            ],
+            [{ name: 'filestore', mountPath: MOUNT }],
+            f.resources,
+          ),
+        ],
+        volumes: [{ name: 'filestore', persistentVolumeClaim: { claimName: tenant.filestoreClaim } }],
+      },
+    },
+  } satisfies IJob['spec'];
+  const hash = createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 8);
+  return {
+    hash,
+    job: {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: `filestore-${tenant.subdomain}-${hash}`, namespace: f.namespace, labels },
+      spec,
+    },
+  };
+}
