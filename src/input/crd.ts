@@ -74,7 +74,7 @@ export function inputCrd(): Record<string, unknown> {
 }
 
 export function inputCrdYaml(): string {
-  return `# Generated from src/input/schema.ts by \`npm run gen\`. Do not edit.\n---\n${stringify(inputCrd(), { lineWidth: 0 })}`;
+  return `# Generated from src/input/schema.ts by \`npm run gen\`. Do not edit.\n---\n${stringify(inputCrd(), { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -2,8 +2,8 @@
  * Input boundary: the raw `input:` struct of the pipeline step becomes a frozen, defaulted,
  * validated `Input`, or a FieldError naming the Input field.
  */
-import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { Value } from '@sinclair/typebox/value';
+import { TypeCompiler, ValueErrorType } from '@sinclair/typebox/compiler';
+import type { TSchema } from '@sinclair/typebox';
 import { FieldError } from '../errors.js';
 import { allowedBy } from './describe.js';
 import { INPUT_API_VERSION, INPUT_KIND, InputSchema, type Input } from './schema.js';
@@ -29,7 +29,7 @@ export function parseInput(raw: Record<string, unknown> | undefined): Input {
 }
 
 function parseUncached(source: Record<string, unknown>): Input {
-  const withDefaults = Value.Default(InputSchema, structuredClone(source));
+  const withDefaults = withDefaultsOf(InputSchema, source);
   if (!checker.Check(withDefaults)) {
     const first = checker.Errors(withDefaults).First();
     // Check failed, so there is always a first error; the fallback keeps the types honest.
@@ -38,7 +38,7 @@ function parseUncached(source: Record<string, unknown>): Input {
     // An unknown key is reported on the key's own path, with the enclosing object's schema.
     const properties = (first.schema as { properties?: Record<string, unknown> }).properties;
     const key = first.path.split('/').pop() ?? '';
-    if (properties !== undefined && first.path !== '' && !(key in properties)) {
+    if (first.type === ValueErrorType.ObjectAdditionalProperties && properties !== undefined) {
       const parent = field.slice(0, field.length - key.length - 1);
       throw new FieldError(field, first.value, `absent: ${parent} has no such field (known: ${Object.keys(properties).join(', ')})`);
     }
@@ -47,6 +47,26 @@ function parseUncached(source: Record<string, unknown>): Input {
   const input = withDefaults;
   checkRelations(input);
   return deepFreeze(input);
+}
+
+/**
+ * A copy of `value` with every missing field set to its schema default. Only absent fields get a
+ * default: a value of the wrong type is kept, so validation reports it instead of silently
+ * replacing it (TypeBox's Value.Default replaces a non-object where an object belongs).
+ */
+function withDefaultsOf(schema: TSchema, value: unknown): unknown {
+  const node = schema as { default?: unknown; properties?: Record<string, TSchema>; items?: TSchema };
+  if (value === undefined) return node.default === undefined ? undefined : withDefaultsOf(schema, structuredClone(node.default));
+  if (node.properties !== undefined && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+    for (const [key, child] of Object.entries(node.properties)) {
+      const filled = withDefaultsOf(child, out[key]);
+      if (filled !== undefined) out[key] = filled;
+    }
+    return out;
+  }
+  if (node.items !== undefined && Array.isArray(value)) return value.map((item: unknown) => withDefaultsOf(node.items as TSchema, item));
+  return value;
 }
 
 /** Rules that span fields, which a JSON schema cannot say. */

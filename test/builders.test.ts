@@ -1,0 +1,212 @@
+import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
+import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
+import { Job } from 'kubernetes-models/batch/v1/Job';
+import { describe, expect, it } from 'vitest';
+import { buildBackup } from '../src/builders/backup.js';
+import { buildFilestoreJob } from '../src/builders/filestore.js';
+import { buildRoute } from '../src/builders/route.js';
+import { ARCHIVE_SCRIPT, DUMP_SCRIPT, ENCRYPT_SCRIPT, FILESTORE_SCRIPT, UPLOAD_SCRIPT } from '../src/builders/scripts.js';
+import type { Input } from '../src/input/schema.js';
+import type { Tenant } from '../src/tenant.js';
+import { expectGolden } from './golden.js';
+import { defaults, input, tenant, type Obj } from './support.js';
+
+const AGE = 'age1aq8ysk43qj8fqr5phrecukxu4xn59m5awmqvr083kwgfsrej7spsmmc4jv';
+const ENCRYPTING = { backup: { ageRecipients: [AGE], images: { encrypt: 'registry.example/age:1.2.1' } } };
+
+const cases: Array<{ name: string; tenant: () => Tenant; input: () => Input }> = [
+  { name: 'acme', tenant: () => tenant(), input: defaults },
+  { name: 'boreal-v19-alias', tenant: () => tenant({ subdomain: 'boreal', odooVersion: '19', tier: 'starter', projectId: 41, aliasDomains: ['planapulse.online'] }), input: defaults },
+  {
+    name: 'zora-suspended-encrypted',
+    tenant: () => tenant({ subdomain: 'zora-holding', odooVersion: '17', tier: 'enterprise', projectId: 7, aliasDomains: ['planapulse.online', 'planapulse.dev'], backup: { suspend: true } }, input(ENCRYPTING)),
+    input: () => input(ENCRYPTING),
+  },
+];
+
+describe.each(cases)('builders for $name', ({ name, tenant: t, input: i }) => {
+  it('HTTPRoute matches its golden file and the Gateway API schema', () => {
+    const route = buildRoute(t(), i());
+    expectGolden(`${name}.httproute`, route);
+    expect(() => new HTTPRoute(route).validate()).not.toThrow();
+  });
+
+  it('backup CronJob matches its golden file and the Kubernetes schema', () => {
+    const cron = buildBackup(t(), i());
+    expectGolden(`${name}.cronjob`, cron);
+    expect(() => new CronJob(cron).validate()).not.toThrow();
+  });
+
+  it('filestore Job matches its golden file and the Kubernetes schema', () => {
+    const { job } = buildFilestoreJob(t(), i());
+    expectGolden(`${name}.job`, job);
+    expect(() => new Job(job).validate()).not.toThrow();
+  });
+});
+
+describe('HTTPRoute', () => {
+  it('attaches once per listener its hostnames need, canonical first', () => {
+    const route = buildRoute(tenant({ aliasDomains: ['planapulse.dev', 'planapulse.online'] }), defaults());
+    expect(route.spec?.parentRefs?.map((p) => p.sectionName)).toEqual(['https-app', 'https-dev', 'https-online']);
+    expect(route.spec?.parentRefs?.every((p) => p.name === 'eg-gateway' && p.namespace === 'plana-odoo')).toBe(true);
+  });
+
+  it('sends /websocket to 8072 and / to 8069 on worker-odoo, websocket first', () => {
+    const rules = buildRoute(tenant(), defaults()).spec?.rules ?? [];
+    expect(rules.map((r) => [r.matches?.[0]?.path?.value, r.backendRefs?.[0]?.name, r.backendRefs?.[0]?.port])).toEqual([
+      ['/websocket', 'worker-odoo', 8072],
+      ['/', 'worker-odoo', 8069],
+    ]);
+  });
+
+  it('rewrites an alias Host to the database host (dbfilter=^%h$), and only when there are aliases', () => {
+    expect(buildRoute(tenant(), defaults()).spec?.rules?.every((r) => r.filters === undefined)).toBe(true);
+    const rules = buildRoute(tenant({ aliasDomains: ['planapulse.online'] }), defaults()).spec?.rules ?? [];
+    expect(rules.map((r) => r.filters)).toEqual([
+      [{ type: 'URLRewrite', urlRewrite: { hostname: 'acme.planapulse.app' } }],
+      [{ type: 'URLRewrite', urlRewrite: { hostname: 'acme.planapulse.app' } }],
+    ]);
+  });
+});
+
+/** Every pod template this function emits. */
+function pods(): Array<{ what: string; spec: Obj }> {
+  const t = tenant();
+  const encrypting = input(ENCRYPTING);
+  return [
+    { what: 'backup', spec: buildBackup(t, defaults()).spec?.jobTemplate.spec?.template.spec as Obj },
+    { what: 'backup (encrypting)', spec: buildBackup(t, encrypting).spec?.jobTemplate.spec?.template.spec as Obj },
+    { what: 'filestore', spec: buildFilestoreJob(t, defaults()).job.spec?.template.spec as Obj },
+  ];
+}
+
+describe.each(pods())('the $what pod', ({ spec }) => {
+  const containers = [...((spec['initContainers'] as Obj[] | undefined) ?? []), ...(spec['containers'] as Obj[])];
+
+  it('meets the restricted Pod Security Standard', () => {
+    expect(spec['automountServiceAccountToken']).toBe(false);
+    expect(spec['securityContext']).toEqual({ runAsNonRoot: true, runAsUser: 101, runAsGroup: 101, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(spec['hostNetwork'] ?? spec['hostPID'] ?? spec['hostIPC']).toBeUndefined();
+    for (const c of containers) {
+      expect(c['securityContext']).toEqual({
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        privileged: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+      });
+    }
+    // Restricted allows only these volume types (no hostPath, no inline nfs).
+    for (const v of spec['volumes'] as Obj[]) expect(Object.keys(v).filter((k) => k !== 'name')).toSatisfy((k: string[]) => ['emptyDir', 'persistentVolumeClaim'].includes(k[0]!));
+  });
+
+  it('gives every container requests, limits and an image pinned by tag', () => {
+    for (const c of containers) {
+      const r = c['resources'] as { requests: Obj; limits: Obj };
+      expect(Object.keys(r.requests).sort()).toEqual(['cpu', 'memory']);
+      expect(Object.keys(r.limits).sort()).toEqual(['cpu', 'memory']);
+      expect(c['image']).toMatch(/:[A-Za-z0-9_][A-Za-z0-9_.-]*$/);
+      expect(c['image']).not.toMatch(/:latest$/);
+    }
+  });
+
+  it('runs only constant scripts: no user value in any command line', () => {
+    const scripts = [DUMP_SCRIPT, ARCHIVE_SCRIPT, ENCRYPT_SCRIPT, UPLOAD_SCRIPT, FILESTORE_SCRIPT];
+    for (const c of containers) {
+      const command = c['command'] as string[];
+      expect(command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+      expect(scripts).toContain(command[2]);
+      expect(c['args']).toBeUndefined();
+      expect(JSON.stringify(command)).not.toContain('acme');
+    }
+  });
+});
+
+describe('backup CronJob', () => {
+  const cron = () => buildBackup(tenant(), defaults());
+
+  it('runs daily inside the window in Europe/Sofia, one at a time, with bounded history and deadlines', () => {
+    expect(cron().spec).toMatchObject({
+      schedule: expect.stringMatching(/^([0-9]|[1-5][0-9]) 2 \* \* \*$/),
+      timeZone: 'Europe/Sofia',
+      concurrencyPolicy: 'Forbid',
+      startingDeadlineSeconds: 3600,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+    });
+    expect(cron().spec?.jobTemplate.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 7200 });
+    expect(cron().spec?.suspend).toBeUndefined();
+  });
+
+  it('reads every credential from a Secret by reference', () => {
+    const text = JSON.stringify(cron());
+    const env = [...(cron().spec?.jobTemplate.spec?.template.spec?.initContainers ?? []), ...(cron().spec?.jobTemplate.spec?.template.spec?.containers ?? [])].flatMap((c) => c.env ?? []);
+    const secretVars = env.filter((e) => e.valueFrom?.secretKeyRef !== undefined).map((e) => e.name);
+    expect(secretVars.sort()).toEqual(['PGPASSWORD', 'PGUSER', 'RCLONE_CONFIG_SOS_ACCESS_KEY_ID', 'RCLONE_CONFIG_SOS_SECRET_ACCESS_KEY']);
+    expect(env.filter((e) => /PASSWORD|SECRET|ACCESS_KEY/.test(e.name)).every((e) => e.value === undefined)).toBe(true);
+    expect(text).not.toMatch(/password"\s*:\s*"[^"]/i);
+  });
+
+  it('mounts the filestore read-only and passes the tenant only as data', () => {
+    const spec = cron().spec?.jobTemplate.spec?.template.spec;
+    expect(spec?.volumes).toContainEqual({ name: 'filestore', persistentVolumeClaim: { claimName: 'odoo-filestore-18', readOnly: true } });
+    const archive = spec?.initContainers?.find((c) => c.name === 'filestore');
+    expect(archive?.volumeMounts).toContainEqual({ name: 'filestore', mountPath: '/filestore', readOnly: true });
+    expect(archive?.env).toEqual([
+      { name: 'FILESTORE_ROOT', value: '/filestore' },
+      { name: 'DATABASE', value: 'acme.planapulse.app' },
+    ]);
+  });
+
+  it('uploads under {subdomain}/ and encrypts only when recipients are configured', () => {
+    const plain = cron().spec?.jobTemplate.spec?.template.spec;
+    expect(plain?.initContainers?.map((c) => c.name)).toEqual(['dump', 'filestore']);
+    expect(plain?.containers[0]?.env).toContainEqual({ name: 'PREFIX', value: 'acme/' });
+    expect(plain?.containers[0]?.env).toContainEqual({ name: 'UPLOAD_DIR', value: '/work/stage' });
+    const enc = buildBackup(tenant(), input(ENCRYPTING)).spec?.jobTemplate.spec?.template.spec;
+    expect(enc?.initContainers?.map((c) => c.name)).toEqual(['dump', 'filestore', 'encrypt']);
+    expect(enc?.initContainers?.[2]?.env).toEqual([{ name: 'AGE_RECIPIENTS', value: AGE }]);
+    expect(enc?.containers[0]?.env).toContainEqual({ name: 'UPLOAD_DIR', value: '/work/out' });
+  });
+
+  it('never overwrites: timestamped names and rclone --immutable', () => {
+    expect(DUMP_SCRIPT).toContain('backup-$stamp.dump.gz');
+    expect(ARCHIVE_SCRIPT).toContain('filestore-$stamp.tar.gz');
+    expect(DUMP_SCRIPT).toContain('date -u +%Y%m%dT%H%M%S');
+    expect(UPLOAD_SCRIPT).toContain('rclone copyto --immutable');
+    for (const script of [DUMP_SCRIPT, ARCHIVE_SCRIPT, ENCRYPT_SCRIPT, UPLOAD_SCRIPT, FILESTORE_SCRIPT]) {
+      expect(script).not.toMatch(/\brm\b|\bdelete\b|\bpurge\b|rclone (sync|move)/);
+    }
+  });
+
+  it('suspends when the XR asks', () => {
+    expect(buildBackup(tenant({ backup: { suspend: true } }), defaults()).spec?.suspend).toBe(true);
+  });
+});
+
+describe('filestore Job', () => {
+  it('has no ttlSecondsAfterFinished (Crossplane would recreate and re-run it)', () => {
+    expect(buildFilestoreJob(tenant(), defaults()).job.spec).not.toHaveProperty('ttlSecondsAfterFinished');
+  });
+
+  it('is named after a hash of its spec: same spec, same name; changed spec, new name', () => {
+    const a = buildFilestoreJob(tenant(), defaults());
+    expect(buildFilestoreJob(tenant(), defaults()).job.metadata?.name).toBe(a.job.metadata?.name);
+    expect(a.job.metadata?.name).toBe(`filestore-acme-${a.hash}`);
+    expect(a.hash).toMatch(/^[0-9a-f]{8}$/);
+    const changed = buildFilestoreJob(tenant(), input({ filestoreJob: { mode: '0770' } }));
+    expect(changed.hash).not.toBe(a.hash);
+    // Labels outside the pod template do not force a new Job.
+    expect(buildFilestoreJob(tenant({ ownerName: 'Renamed' }), defaults()).hash).toBe(a.hash);
+  });
+
+  it('creates {filestoreSubPath}/{database} as the Odoo user with the configured mode', () => {
+    const c = buildFilestoreJob(tenant(), input({ odoo: { filestoreSubPath: 'filestore' } })).job.spec?.template.spec?.containers[0];
+    expect(c?.env).toEqual([
+      { name: 'FILESTORE_ROOT', value: '/filestore/filestore' },
+      { name: 'DATABASE', value: 'acme.planapulse.app' },
+      { name: 'DIR_MODE', value: '0750' },
+      { name: 'ODOO_UID', value: '101' },
+    ]);
+  });
+});

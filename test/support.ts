@@ -1,0 +1,76 @@
+/** Shared fixtures: PLANA's documented example tenant and request builders. */
+import type { RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
+import pino from 'pino';
+import type { Deps } from '../src/fn.js';
+import { parseInput } from '../src/input/parse.js';
+import type { Input } from '../src/input/schema.js';
+import { parseTenant, type Tenant } from '../src/tenant.js';
+
+export type Obj = Record<string, unknown>;
+
+export const NOW = new Date('2026-11-22T10:00:00Z');
+
+export const deps: Deps = { now: () => NOW, log: pino({ level: 'silent' }) };
+
+export const ACME_SPEC = {
+  subdomain: 'acme',
+  projectId: 23,
+  tier: 'pro',
+  odooVersion: '18',
+  ownerEmail: 'ceo@acme.bg',
+  ownerName: 'Acme Corp',
+};
+
+export function xr(spec: Obj = {}, metadata: Obj = {}): Obj {
+  return {
+    apiVersion: 'planapulse.com/v1alpha1',
+    kind: 'PLANAClient',
+    metadata: { name: 'acme', ...metadata },
+    spec: { ...ACME_SPEC, ...spec },
+  };
+}
+
+export const INPUT_HEAD = { apiVersion: 'tenant.fn.planapulse.com/v1beta1', kind: 'Input' };
+
+export const defaults = (): Input => parseInput(undefined);
+export const input = (fields: Obj = {}): Input => parseInput({ ...INPUT_HEAD, ...fields });
+export const tenant = (spec: Obj = {}, inp: Input = defaults()): Tenant => parseTenant(xr(spec), inp);
+
+export interface RequestParts {
+  xr?: Obj;
+  input?: Obj;
+  observed?: Record<string, Obj>;
+  desired?: Record<string, Obj>;
+  desiredComposite?: Obj;
+  context?: Obj;
+}
+
+export function request(parts: RequestParts = {}): RunFunctionRequest {
+  const wrap = (resource: Obj) => ({ resource, connectionDetails: {}, ready: 0 });
+  return {
+    meta: { tag: 'test-tag', capabilities: [] },
+    observed: {
+      composite: wrap(parts.xr ?? xr()),
+      resources: Object.fromEntries(Object.entries(parts.observed ?? {}).map(([k, v]) => [k, wrap(v)])),
+    },
+    desired: {
+      composite: parts.desiredComposite === undefined ? undefined : wrap(parts.desiredComposite),
+      resources: Object.fromEntries(Object.entries(parts.desired ?? {}).map(([k, v]) => [k, wrap(v)])),
+    },
+    input: parts.input,
+    context: parts.context,
+    extraResources: {},
+    credentials: {},
+    requiredResources: {},
+    requiredSchemas: {},
+  };
+}
+
+/** Freezes a value deeply, so any mutation of it throws in strict mode. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
