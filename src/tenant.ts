@@ -43,7 +43,7 @@ const isObject = (value: unknown): value is Obj => value !== null && typeof valu
 
 /** Parses the observed XR against the Input. Throws FieldError. */
 export function parseTenant(xr: Obj | undefined, input: Input): Tenant {
-  if (!isObject(xr)) throw new FieldError('observed composite', xr, 'the PLANAClient XR');
+  if (!isObject(xr)) throw new FieldError('observed.composite', xr, 'the PLANAClient XR');
   const metadata = isObject(xr['metadata']) ? xr['metadata'] : {};
   const spec = xr['spec'];
   if (!isObject(spec)) throw new FieldError('spec', spec, 'an object with subdomain, projectId and tier');
