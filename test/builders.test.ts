@@ -74,9 +74,9 @@ function pods(): Array<{ what: string; spec: Obj }> {
   const t = tenant();
   const encrypting = input(ENCRYPTING);
   return [
-    { what: 'backup', spec: buildBackup(t, defaults()).spec?.jobTemplate.spec?.template.spec as Obj },
-    { what: 'backup (encrypting)', spec: buildBackup(t, encrypting).spec?.jobTemplate.spec?.template.spec as Obj },
-    { what: 'filestore', spec: buildFilestoreJob(t, defaults()).job.spec?.template.spec as Obj },
+    { what: 'backup', spec: buildBackup(t, defaults()).spec?.jobTemplate.spec?.template.spec as unknown as Obj },
+    { what: 'backup (encrypting)', spec: buildBackup(t, encrypting).spec?.jobTemplate.spec?.template.spec as unknown as Obj },
+    { what: 'filestore', spec: buildFilestoreJob(t, defaults()).job.spec?.template.spec as unknown as Obj },
   ];
 }
 
