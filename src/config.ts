@@ -17,7 +17,7 @@ export const DEFAULT_MAX_RECV_MSG_SIZE = 4 * MiB;
 export const MAX_MSG_SIZE_LIMIT = 2 ** 31 - 1;
 /** Crossplane's Go functions listen on every interface, port 9443. */
 export const DEFAULT_ADDRESS = ':9443';
-export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 30;
+export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 25;
 /** Where Crossplane's function runtime points the server at its mTLS material. */
 export const TLS_CERTS_DIR_ENV = 'TLS_SERVER_CERTS_DIR';
 
@@ -59,9 +59,15 @@ export interface ServeConfig {
   readonly maxRecvMsgSize: number;
   /**
    * `--drain-timeout` (seconds): on SIGTERM, how long in-flight calls may take to finish before
-   * connections are cut. Keep it below the pod's terminationGracePeriodSeconds. Default: 30.
+   * connections are cut. Keep it below the pod's terminationGracePeriodSeconds (Kubernetes'
+   * default is 30 s, when the kubelet sends SIGKILL). Default: 25.
    */
   readonly drainTimeoutSeconds: number;
+  /**
+   * `--fixed-time` (RFC 3339): judge backup age at this instant instead of the wall clock. Only
+   * for reproducible renders and golden files; never set it in a cluster. Default: unset.
+   */
+  readonly fixedTime?: Date;
 }
 
 /** A flag or environment value this program cannot accept. The message is one line. */
@@ -85,6 +91,8 @@ Flags:
   --max-recv-message-size=MIB   The same limit in MiB, as Crossplane's Go functions spell it.
   --drain-timeout=SECONDS       On SIGTERM, how long in-flight calls may take before connections
                                 are closed. Default ${DEFAULT_DRAIN_TIMEOUT_SECONDS}.
+  --fixed-time=RFC3339          Judge backup age at this instant instead of now: for
+                                reproducible renders and golden files only.
   -h, --help                    Show this help and exit.
 `;
 
@@ -96,6 +104,7 @@ const OPTIONS = {
   'max-recv-msg-size': { type: 'string' },
   'max-recv-message-size': { type: 'string' },
   'drain-timeout': { type: 'string' },
+  'fixed-time': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -164,6 +173,12 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
   const drain = strings.get('drain-timeout');
   const drainTimeoutSeconds = drain === undefined ? DEFAULT_DRAIN_TIMEOUT_SECONDS : integer('--drain-timeout', drain, 0, 3600, 'seconds');
 
+  const fixed = strings.get('fixed-time');
+  const fixedTime = fixed === undefined ? undefined : new Date(fixed);
+  if (fixed !== undefined && (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(fixed) || Number.isNaN(fixedTime?.getTime()))) {
+    throw new ConfigError(`--fixed-time ${JSON.stringify(fixed)} is not an RFC 3339 time such as 2026-11-22T10:00:00Z`);
+  }
+
   return Object.freeze({
     help: false,
     address,
@@ -174,6 +189,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     debug: bools.has('debug'),
     maxRecvMsgSize,
     drainTimeoutSeconds,
+    ...(fixedTime === undefined ? {} : { fixedTime }),
   });
 }
 

@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# Pinned, idempotent installer for the Crossplane tooling this project tests against.
+#
+# Builds (from the Go module proxy, with the local Go toolchain) and caches, keyed by
+# version, under <repo>/.cache/tools/ (git-ignored):
+#   crossplane   Crossplane CLI v2.5.0              .cache/tools/crossplane-v2.5.0/crossplane
+#   core         Crossplane core v2.3.4 (for        .cache/tools/crossplane-core-v2.3.4/crossplane-core
+#                `crossplane render --crossplane-binary`)
+#   crank        crank v1.20.11 (Crossplane v1)     .cache/tools/crank-v1.20.11/crank
+#   gateway-api  Gateway API standard CRDs v1.4.0   .cache/tools/gateway-api-v1.4.0/crds/*.yaml
+#
+# Usage:
+#   scripts/install-tools.sh                 # install everything
+#   scripts/install-tools.sh crossplane core # install only the named tools
+#   source .cache/tools/env.sh               # CROSSPLANE_BIN, CROSSPLANE_CORE_BIN, CRANK_BIN,
+#                                            # GATEWAY_API_CRDS (absolute paths)
+#
+# A tool already present in the cache is reused as is. Every tool is built in a temporary
+# folder next to its final place and renamed into place only once complete, so an
+# interrupted run never leaves something a later run would mistake for a finished build.
+# Nothing is vendored: sources stay in the Go module cache (GOMODCACHE, default ~/go/pkg/mod).
+set -euo pipefail
+
+CROSSPLANE_CLI_VERSION="v2.5.0"
+CROSSPLANE_CORE_VERSION="v2.3.4"
+CRANK_VERSION="v1.20.11"
+GATEWAY_API_VERSION="v1.4.0"
+
+ALL_TOOLS=(crossplane core crank gateway-api)
+
+usage() {
+  cat <<EOF
+Usage: $(basename "$0") [TOOL...]
+
+Builds and caches pinned tools under .cache/tools/ (no TOOL = all of them).
+Tools:
+  crossplane   Crossplane CLI ${CROSSPLANE_CLI_VERSION} (github.com/crossplane/cli/v2/cmd/crossplane)
+  core         Crossplane core ${CROSSPLANE_CORE_VERSION}, for 'crossplane render --crossplane-binary'
+  crank        crank ${CRANK_VERSION} (Crossplane v1 CLI)
+  gateway-api  Gateway API ${GATEWAY_API_VERSION} standard CRDs (config/crd/standard/*.yaml)
+  all          all of the above
+
+Afterwards: source .cache/tools/env.sh
+EOF
+}
+
+log() { printf '[install-tools] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+repo_root="$(cd "${script_dir}/.." && pwd -P)"
+cache_dir="${repo_root}/.cache/tools"
+
+# ---------------------------------------------------------------- arguments
+selected=()
+if [[ $# -eq 0 ]]; then
+  selected=("${ALL_TOOLS[@]}")
+else
+  for arg in "$@"; do
+    case "${arg}" in
+      -h|--help) usage; exit 0 ;;
+      all) selected+=("${ALL_TOOLS[@]}") ;;
+      crossplane|core|crank|gateway-api) selected+=("${arg}") ;;
+      crossplane-core) selected+=(core) ;;
+      gateway|gatewayapi|gateway-api-crds) selected+=(gateway-api) ;;
+      *) usage >&2; die "unknown tool '${arg}'" ;;
+    esac
+  done
+fi
+
+want() {
+  local t
+  for t in "${selected[@]}"; do [[ "${t}" == "$1" ]] && return 0; done
+  return 1
+}
+
+# ---------------------------------------------------------------- environment
+command -v go >/dev/null 2>&1 || die "go is not on PATH"
+export GOTOOLCHAIN=local   # never download another Go toolchain
+export GOWORK=off          # ignore any go.work around the scratch folders
+export CGO_ENABLED="${CGO_ENABLED:-0}"
+case " ${GOFLAGS:-} " in
+  *" -trimpath "*) ;;
+  *) export GOFLAGS="${GOFLAGS:+${GOFLAGS} }-trimpath" ;;
+esac
+# GOPATH / GOMODCACHE: Go's defaults (~/go) persist between runs; respected if set.
+LDFLAGS="-s -w"
+
+mkdir -p "${cache_dir}"
+
+# One installer at a time per cache (a second run waits, then reuses the results).
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"${cache_dir}/.lock"
+  if ! flock -n 9; then
+    log "another install-tools.sh is running; waiting for it"
+    flock 9
+  fi
+  # Holding the lock, nothing else is using staging folders: drop any left by a killed run.
+  find "${cache_dir}" -mindepth 1 -maxdepth 1 -name '.tmp-*' -exec chmod -R u+w {} + -exec rm -rf {} + 2>/dev/null || true
+fi
+
+tmp_dirs=()
+cleanup() {
+  local d
+  for d in "${tmp_dirs[@]+"${tmp_dirs[@]}"}"; do
+    if [[ -n "${d}" && -e "${d}" ]]; then
+      chmod -R u+w "${d}" 2>/dev/null || true
+      rm -rf "${d}" || true
+    fi
+  done
+  return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# new_tmp VAR NAME: make a fresh folder in the cache (same filesystem as the final place,
+# so the final rename is atomic) and store its path in VAR; it is removed on exit unless it
+# was renamed into place. (Not called in $(...): the registration must reach this shell.)
+new_tmp() {
+  local d
+  d="$(mktemp -d "${cache_dir}/.tmp-$2.XXXXXX")"
+  chmod 0755 "${d}"
+  tmp_dirs+=("${d}")
+  printf -v "$1" '%s' "${d}"
+}
+
+# publish STAGED FINAL: atomically rename a completed staging folder to its final name.
+publish() {
+  local staged="$1" final="$2"
+  if [[ -e "${final}" ]]; then
+    # Only reached when FINAL is incomplete (e.g. made by hand): replace it.
+    chmod -R u+w "${final}" 2>/dev/null || true
+    rm -rf "${final}"
+  fi
+  mv -T "${staged}" "${final}"
+}
+
+elapsed() { local s=$(( $(date +%s) - $1 )); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
+
+# ---------------------------------------------------------------- tools
+crossplane_dir="${cache_dir}/crossplane-${CROSSPLANE_CLI_VERSION}"
+crossplane_bin="${crossplane_dir}/crossplane"
+core_dir="${cache_dir}/crossplane-core-${CROSSPLANE_CORE_VERSION}"
+core_bin="${core_dir}/crossplane-core"
+crank_dir="${cache_dir}/crank-${CRANK_VERSION}"
+crank_bin="${crank_dir}/crank"
+gateway_dir="${cache_dir}/gateway-api-${GATEWAY_API_VERSION}"
+gateway_crds="${gateway_dir}/crds"
+
+# go_build_tool NAME OUT PKG VERSION LDFLAGS [REPLACE...]
+# Builds PKG@VERSION to OUT as a dependency of a throwaway scratch module (in a temporary
+# folder), rather than with 'go install PKG@VERSION', because:
+#   - 'go install PKG@VERSION' refuses modules with replace directives (the core module has
+#     one: the scratch module repeats it via REPLACE arguments, "old=new@version");
+#   - 'go install PKG@VERSION' also looks up the module's latest version (deprecation check)
+#     and fails hard when the proxy will not list versions (proxy.golang.org answers 403 to
+#     @v/list for the crossplane modules here); 'go get' only warns.
+# With no replace directives upstream, the scratch module's build list is exactly the one
+# 'go install' would use (minimal version selection over the tool module's own go.mod).
+go_build_tool() {
+  local name="$1" out="$2" pkg="$3" version="$4" ldflags="$5"
+  shift 5
+  local mod r
+  new_tmp mod "${name}-module"
+  # (set -e does not apply inside a subshell that is the left side of '||': chain with &&.)
+  (
+    cd "${mod}" &&
+      go mod init "local.invalid/${name}" >/dev/null 2>&1 &&
+      for r in "$@"; do go mod edit -replace="${r}" || exit 1; done &&
+      # 'go get' is chatty (a line per module): show its output only when it fails.
+      if [[ -n "${INSTALL_TOOLS_VERBOSE:-}" ]]; then
+        go get -tool "${pkg}@${version}"
+      elif ! go get -tool "${pkg}@${version}" >go-get.log 2>&1; then
+        cat go-get.log >&2
+        exit 1
+      fi &&
+      go build -ldflags="${ldflags}" -o "${out}" "${pkg}"
+  ) || die "${name}: build of ${pkg}@${version} failed"
+  rm -rf "${mod}"
+  [[ -x "${out}" ]] || die "${name}: build produced no binary"
+  "${out}" --help >/dev/null || die "${name}: built binary does not run"
+}
+
+install_crossplane() {
+  if [[ -x "${crossplane_bin}" ]]; then
+    log "crossplane ${CROSSPLANE_CLI_VERSION}: cached (${crossplane_bin})"
+    return 0
+  fi
+  local start tmp
+  start=$(date +%s)
+  log "crossplane ${CROSSPLANE_CLI_VERSION}: building (takes minutes the first time)"
+  new_tmp tmp "crossplane-${CROSSPLANE_CLI_VERSION}"
+  go_build_tool crossplane "${tmp}/crossplane" \
+    github.com/crossplane/cli/v2/cmd/crossplane "${CROSSPLANE_CLI_VERSION}" \
+    "${LDFLAGS} -X=github.com/crossplane/crossplane-runtime/v2/pkg/version.version=${CROSSPLANE_CLI_VERSION}"
+  publish "${tmp}" "${crossplane_dir}"
+  log "crossplane ${CROSSPLANE_CLI_VERSION}: built in $(elapsed "${start}")"
+}
+
+install_core() {
+  if [[ -x "${core_bin}" ]]; then
+    log "crossplane-core ${CROSSPLANE_CORE_VERSION}: cached (${core_bin})"
+    return 0
+  fi
+  local start tmp
+  start=$(date +%s)
+  log "crossplane-core ${CROSSPLANE_CORE_VERSION}: building (takes minutes the first time)"
+  new_tmp tmp "crossplane-core-${CROSSPLANE_CORE_VERSION}"
+  # The core module replaces apis/v2 with its ./apis folder: use the published apis/v2.
+  go_build_tool crossplane-core "${tmp}/crossplane-core" \
+    github.com/crossplane/crossplane/v2/cmd/crossplane "${CROSSPLANE_CORE_VERSION}" \
+    "${LDFLAGS} -X=github.com/crossplane/crossplane-runtime/v2/pkg/version.version=${CROSSPLANE_CORE_VERSION}" \
+    "github.com/crossplane/crossplane/apis/v2=github.com/crossplane/crossplane/apis/v2@${CROSSPLANE_CORE_VERSION}"
+  publish "${tmp}" "${core_dir}"
+  log "crossplane-core ${CROSSPLANE_CORE_VERSION}: built in $(elapsed "${start}")"
+}
+
+install_crank() {
+  if [[ -x "${crank_bin}" ]]; then
+    log "crank ${CRANK_VERSION}: cached (${crank_bin})"
+    return 0
+  fi
+  local start tmp
+  start=$(date +%s)
+  log "crank ${CRANK_VERSION}: building (takes minutes the first time)"
+  new_tmp tmp "crank-${CRANK_VERSION}"
+  # The version is what 'crank beta validate' uses for its default Crossplane image tag.
+  go_build_tool crank "${tmp}/crank" \
+    github.com/crossplane/crossplane/cmd/crank "${CRANK_VERSION}" \
+    "${LDFLAGS} -X=github.com/crossplane/crossplane/internal/version.version=${CRANK_VERSION}"
+  publish "${tmp}" "${crank_dir}"
+  log "crank ${CRANK_VERSION}: built in $(elapsed "${start}")"
+}
+
+install_gateway_api() {
+  if [[ -f "${gateway_crds}/gateway.networking.k8s.io_httproutes.yaml" ]]; then
+    log "gateway-api ${GATEWAY_API_VERSION}: cached (${gateway_crds})"
+    return 0
+  fi
+  local start tmp json src n
+  start=$(date +%s)
+  log "gateway-api ${GATEWAY_API_VERSION}: fetching CRDs"
+  new_tmp tmp "gateway-api-${GATEWAY_API_VERSION}"
+  # The module's source lands, read-only, in the Go module cache; only the CRDs are copied.
+  if ! json="$(cd "${tmp}" && go mod download -json "sigs.k8s.io/gateway-api@${GATEWAY_API_VERSION}")"; then
+    printf '%s\n' "${json}" >&2
+    die "gateway-api: could not download sigs.k8s.io/gateway-api@${GATEWAY_API_VERSION}"
+  fi
+  src="$(printf '%s\n' "${json}" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+  [[ -n "${src}" && -d "${src}/config/crd/standard" ]] \
+    || die "gateway-api: no config/crd/standard in sigs.k8s.io/gateway-api@${GATEWAY_API_VERSION} (${src})"
+  mkdir -p "${tmp}/crds"
+  cp "${src}"/config/crd/standard/*.yaml "${tmp}/crds/"
+  chmod -R u+w,a+r "${tmp}/crds"
+  n=$(find "${tmp}/crds" -name '*.yaml' | wc -l)
+  [[ -f "${tmp}/crds/gateway.networking.k8s.io_httproutes.yaml" ]] \
+    || die "gateway-api: HTTPRoute CRD missing from ${src}/config/crd/standard"
+  printf 'sigs.k8s.io/gateway-api %s config/crd/standard\n' "${GATEWAY_API_VERSION}" >"${tmp}/SOURCE"
+  publish "${tmp}" "${gateway_dir}"
+  log "gateway-api ${GATEWAY_API_VERSION}: ${n} CRDs in $(elapsed "${start}")"
+}
+
+total_start=$(date +%s)
+want crossplane && install_crossplane
+want core && install_core
+want crank && install_crank
+want gateway-api && install_gateway_api
+
+# ---------------------------------------------------------------- env file
+# Lists every cached tool of the pinned versions (not only those selected this run).
+env_file="${cache_dir}/env.sh"
+env_tmp="$(mktemp "${cache_dir}/.tmp-env.XXXXXX")"
+tmp_dirs+=("${env_tmp}")
+{
+  printf '# Generated by scripts/install-tools.sh; source it: . %s\n' "${env_file}"
+  [[ -x "${crossplane_bin}" ]] && printf 'export CROSSPLANE_BIN=%q\n' "${crossplane_bin}"
+  [[ -x "${core_bin}" ]] && printf 'export CROSSPLANE_CORE_BIN=%q\n' "${core_bin}"
+  [[ -x "${crank_bin}" ]] && printf 'export CRANK_BIN=%q\n' "${crank_bin}"
+  [[ -d "${gateway_crds}" ]] && printf 'export GATEWAY_API_CRDS=%q\n' "${gateway_crds}"
+  true
+} >"${env_tmp}"
+chmod 0644 "${env_tmp}"
+mv -f "${env_tmp}" "${env_file}"
+
+log "done in $(elapsed "${total_start}"); environment (also in ${env_file}):"
+grep '^export ' "${env_file}" || true
