@@ -53,7 +53,7 @@ mkdir -p examples/rendered .cache/rendered
 for s in "${scenarios[@]}"; do
   IFS='|' read -r name xr observed want <<<"$s"
   args=("$xr" examples/composition.yaml examples/functions.yaml
-    "--crossplane-binary=${CROSSPLANE_CORE_BIN}" --xrd=examples/xrd.yaml -r
+    "--crossplane-binary=${CROSSPLANE_CORE_BIN}" --xrd=examples/xrd.yaml -r --timeout=30s
     -a "render.crossplane.io/runtime-development-target=127.0.0.1:${port}")
   [ "$observed" != "-" ] && args+=(-o "$observed")
   out=.cache/rendered/${name}.yaml
