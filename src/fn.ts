@@ -27,6 +27,7 @@ import { FieldError } from './errors.js';
 import { parseInput } from './input/parse.js';
 import type { Input } from './input/schema.js';
 import { jsonSafe } from './json.js';
+import { CRONJOB_READINESS, JOB_READINESS, observedManifest, outputMode, routeReadiness, wrap } from './output.js';
 import { cronJobVerdict, jobVerdict, routeVerdict, type Verdict } from './ready.js';
 import { backupTime } from './schedule.js';
 import { RETENTION_DAYS, parseTenant, type Tenant } from './tenant.js';
@@ -69,22 +70,38 @@ export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionRes
     );
   }
 
+  const mode = outputMode(tenant, input);
+  if (mode === 'Direct' && tenant.xrNamespace !== undefined) {
+    return fatal(
+      req,
+      desiredIn,
+      'InvalidInput',
+      `input.output.mode: "Direct" is not allowed: must be Object or Auto for a namespaced XR (${tenant.xrNamespace}/${tenant.xrName} may compose only into its own namespace)`,
+    );
+  }
+
+  const refs = parentRefs(tenant, input);
   const route = buildRoute(tenant, input);
   const backup = buildBackup(tenant, input);
   const filestore = buildFilestoreJob(tenant, input);
   const filestoreName = `${FILESTORE_PREFIX}${filestore.hash}`;
+  // Object mode wraps each plain object; its name suffix is its pipeline name.
+  const emit =
+    mode === 'Direct'
+      ? (manifest: object): object => manifest
+      : (manifest: object, name: string, readiness: Parameters<typeof wrap>[2]): object => wrap(manifest as Obj, name, readiness, tenant, input);
 
-  const observed = (name: string): Obj | undefined => req.observed?.resources[name]?.resource;
-  const routeState = routeVerdict(observed(ROUTE), parentRefs(tenant, input), input.gateway.readiness);
+  const observed = (name: string): Obj | undefined => observedManifest(req.observed?.resources[name]?.resource);
+  const routeState = routeVerdict(observed(ROUTE), refs, input.gateway.readiness);
   const jobState = jobVerdict(observed(filestoreName));
   const cronState = cronJobVerdict(observed(BACKUP));
   const health = backupHealth(observed(BACKUP), tenant.backupSuspended, input.backup.staleAfterHours, tenant.createdAt, deps.now());
 
   const resources: Record<string, Resource> = {
     ...desiredIn.resources,
-    [ROUTE]: composed(route, routeState),
-    [BACKUP]: composed(backup, cronState),
-    [filestoreName]: composed(filestore.job, jobState),
+    [ROUTE]: composed(emit(route, ROUTE, routeReadiness(refs.map((r) => r.sectionName), input.gateway.readiness)), routeState),
+    [BACKUP]: composed(emit(backup, BACKUP, CRONJOB_READINESS), cronState),
+    [filestoreName]: composed(emit(filestore.job, filestoreName, JOB_READINESS), jobState),
   };
 
   const allReady = routeState.ready && jobState.ready && cronState.ready;

@@ -20,6 +20,8 @@ const SUBDOMAIN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 export interface Tenant {
   /** The XR's metadata.name. */
   readonly xrName: string;
+  /** The XR's namespace: set only for a namespaced XR (Crossplane v2), which may compose only there. */
+  readonly xrNamespace: string | undefined;
   readonly subdomain: string;
   readonly projectId: number;
   readonly tier: Tier;
@@ -67,6 +69,7 @@ export function parseTenant(xr: Obj | undefined, input: Input): Tenant {
 
   return Object.freeze({
     xrName: typeof metadata['name'] === 'string' ? metadata['name'] : subdomain,
+    xrNamespace: typeof metadata['namespace'] === 'string' && metadata['namespace'] !== '' ? metadata['namespace'] : undefined,
     subdomain,
     projectId,
     tier,

@@ -69,7 +69,7 @@ describe('parseInput', () => {
 
   it.each([
     { reason: 'wrong apiVersion', fields: { apiVersion: 'v1' }, message: 'input.apiVersion: "v1" is not allowed: must be "tenant.fn.planapulse.com/v1beta1"' },
-    { reason: 'unknown top-level field', fields: { bakup: {} }, message: 'input.bakup: an object is not allowed: must be absent: input has no such field (known: apiVersion, kind, gateway, odoo, tenants, database, backup, filestoreJob, ttl)' },
+    { reason: 'unknown top-level field', fields: { bakup: {} }, message: 'input.bakup: an object is not allowed: must be absent: input has no such field (known: apiVersion, kind, gateway, odoo, tenants, database, backup, filestoreJob, output, ttl)' },
     { reason: 'unknown nested field', fields: { backup: { shedule: 'x' } }, message: 'input.backup.shedule: "x" is not allowed: must be absent: input.backup has no such field' },
     { reason: 'hour out of range', fields: { backup: { windowStartHour: 24 } }, message: 'input.backup.windowStartHour: 24 is not allowed: must be an integer from 0 to 23' },
     { reason: 'window longer than an hour', fields: { backup: { windowMinutes: 90 } }, message: 'input.backup.windowMinutes: 90 is not allowed: must be an integer from 1 to 60' },

@@ -17,6 +17,7 @@ describe('parseTenant', () => {
   it('turns PLANA\'s documented example into the tenant model', () => {
     expect(tenant()).toEqual({
       xrName: 'acme',
+      xrNamespace: undefined,
       subdomain: 'acme',
       projectId: 23,
       tier: 'pro',

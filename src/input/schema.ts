@@ -176,6 +176,18 @@ export const InputSchema = Type.Object(
       backoffLimit: int('Retries before the Job is Failed.', 4, 0, 10),
       resources: resources('Requests and limits of the Job.', '10m', '16Mi', '100m', '64Mi'),
     }),
+    output: obj('How the objects reach the cluster (README: Output modes).', {
+      mode: Type.Union([Type.Literal('Auto'), Type.Literal('Direct'), Type.Literal('Object')], {
+        description:
+          'Direct: compose the HTTPRoute, CronJob and Job themselves (Crossplane v2, cluster-scoped XR). Object: wrap each in a provider-kubernetes Object (Crossplane v1, or a namespaced XR, which may compose only into its own namespace). Auto: Object for a namespaced XR, else Direct.',
+        default: 'Auto',
+      }),
+      providerConfigKind: Type.Union([Type.Literal('ClusterProviderConfig'), Type.Literal('ProviderConfig')], {
+        description: 'Kind of the provider-kubernetes config a namespaced Object uses (cluster-scoped Objects only name one).',
+        default: 'ClusterProviderConfig',
+      }),
+      providerConfigName: str('Name of the provider-kubernetes config the Objects use.', 'default', DNS_NAME),
+    }),
     ttl: obj('How soon Crossplane calls again (response TTL).', {
       pendingSeconds: int('While anything is not ready or degraded.', 15, 1, 3600),
       steadySeconds: int('When every resource is ready and backups are healthy.', 300, 1, 86400),
