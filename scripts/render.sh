@@ -19,7 +19,7 @@ case "${1:-}" in
   *) echo "usage: $0 [--check|--update]" >&2; exit 2 ;;
 esac
 
-scripts/install-tools.sh crossplane core >&2
+scripts/install-tools.sh crossplane core crank >&2
 # shellcheck source=/dev/null
 . .cache/tools/env.sh
 
@@ -36,42 +36,52 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-# name | XR | observed-state folder ("-" for none) | expected exit code
+# name | CLI (v2: crossplane v2.5.0 + core v2.3.4; v1: crank v1.20.11) | XRD | XR | Composition |
+# observed-state folder ("-" for none) | expected exit code
 scenarios=(
-  "acme|examples/xr.yaml|-|0"
-  "acme-ready|examples/xr.yaml|examples/observed/ready|0"
-  "acme-degraded|examples/xr.yaml|examples/observed/degraded|0"
-  "boreal-v19-alias|examples/xr-v19-alias.yaml|-|0"
-  "zora-enterprise|examples/xr-enterprise.yaml|-|0"
+  "acme|v2|examples/xrd.yaml|examples/xr.yaml|examples/composition.yaml|-|0"
+  "acme-ready|v2|examples/xrd.yaml|examples/xr.yaml|examples/composition.yaml|examples/observed/ready|0"
+  "acme-degraded|v2|examples/xrd.yaml|examples/xr.yaml|examples/composition.yaml|examples/observed/degraded|0"
+  "boreal-v19-alias|v2|examples/xrd.yaml|examples/xr-v19-alias.yaml|examples/composition.yaml|-|0"
+  "zora-enterprise|v2|examples/xrd.yaml|examples/xr-enterprise.yaml|examples/composition.yaml|-|0"
   # crank v2.2 exits 3 on a Fatal result; the v2.5 CLI driving the core binary exits 1 and
   # prints the Fatal's message, which the golden file holds.
-  "invalid|examples/xr-invalid.yaml|-|1"
+  "invalid|v2|examples/xrd.yaml|examples/xr-invalid.yaml|examples/composition.yaml|-|1"
+  "namespaced|v2|examples/namespaced/xrd.yaml|examples/namespaced/xr.yaml|examples/composition.yaml|-|0"
+  "namespaced-ready|v2|examples/namespaced/xrd.yaml|examples/namespaced/xr.yaml|examples/composition.yaml|examples/namespaced/observed|0"
+  "v1|v1|examples/v1/xrd.yaml|examples/v1/xr.yaml|examples/v1/composition.yaml|-|0"
+  "v1-ready|v1|examples/v1/xrd.yaml|examples/v1/xr.yaml|examples/v1/composition.yaml|examples/v1/observed|0"
 )
 
 failed=0
 mkdir -p examples/rendered .cache/rendered
+# The Function, pointed at the port the function listens on (crank has no -a flag).
+sed -e "s|runtime-development-target: .*|runtime-development-target: 127.0.0.1:${port}|" examples/functions.yaml >.cache/rendered/functions.yaml
 for s in "${scenarios[@]}"; do
-  IFS='|' read -r name xr observed want <<<"$s"
-  args=("$xr" examples/composition.yaml examples/functions.yaml
-    "--crossplane-binary=${CROSSPLANE_CORE_BIN}" --xrd=examples/xrd.yaml -r --timeout=30s
-    -a "render.crossplane.io/runtime-development-target=127.0.0.1:${port}")
-  [ "$observed" != "-" ] && args+=(-o "$observed")
+  IFS='|' read -r name cli xrd xr composition observed want <<<"$s"
+  if [ "$cli" = v2 ]; then
+    cmd=("$CROSSPLANE_BIN" render "$xr" "$composition" .cache/rendered/functions.yaml
+      "--crossplane-binary=${CROSSPLANE_CORE_BIN}" "--xrd=${xrd}" -r --timeout=30s)
+  else
+    cmd=("$CRANK_BIN" render "$xr" "$composition" .cache/rendered/functions.yaml -r --timeout=30s)
+  fi
+  [ "$observed" != "-" ] && cmd+=(-o "$observed")
   out=.cache/rendered/${name}.yaml
   set +e
-  "$CROSSPLANE_BIN" render "${args[@]}" 2>.cache/rendered/${name}.stderr | node scripts/normalize-render.mjs >"$out"
+  "${cmd[@]}" 2>.cache/rendered/${name}.stderr | node scripts/normalize-render.mjs >"$out"
   code=${PIPESTATUS[0]}
   set -e
   # A rejected XR has no output on stdout; its golden is the error crossplane prints.
   [ "$code" -ne 0 ] && sed -e 's/^/# /' .cache/rendered/${name}.stderr >>"$out"
   if [ "$code" -ne "$want" ]; then
-    echo "FAIL ${name}: crossplane render exited ${code}, want ${want}" >&2
+    echo "FAIL ${name}: ${cli} render exited ${code}, want ${want}" >&2
     cat .cache/rendered/${name}.stderr >&2
     failed=1
     continue
   fi
   case "$mode" in
     print)
-      printf '### %s: crossplane render %s (exit %s)\n' "$name" "$xr${observed/#-/}" "$code"
+      printf '### %s (%s CLI): %s with %s (exit %s)\n' "$name" "$cli" "$xr" "$composition" "$code"
       [ "$observed" != "-" ] && printf '### observed state: %s\n' "$observed"
       cat "$out"
       ;;

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Pinned, idempotent installer for the benchmark's competitor (bench/, issue 5).
+#
+# Builds (from the Go module proxy, with the local Go toolchain) and caches, keyed by
+# version, under <repo>/.cache/tools/ (git-ignored):
+#   go-templating  function-go-templating v0.12.3   .cache/tools/function-go-templating-v0.12.3/function-go-templating
+#
+# Usage:
+#   scripts/install-bench-tools.sh           # install (no-op when cached)
+#   source .cache/tools/bench-env.sh         # FUNCTION_GO_TEMPLATING_BIN (absolute path)
+#
+# The version: the newest release the proxy serves. The proxy answers 403 to @v/list for this
+# module here (so `go list -m -versions` prints nothing), and to v0.12.2 (the newest tag in a
+# snapshot of the repository), but serves v0.12.3 (tagged 2026-07-27, commit 185090adb547).
+#
+# A tool already present in the cache is reused as is. The build happens in a temporary folder
+# next to its final place and is renamed into place only once complete, so an interrupted run
+# never leaves something a later run would mistake for a finished build. Nothing is vendored:
+# sources stay in the Go module cache (GOMODCACHE, default ~/go/pkg/mod). Nothing from here is
+# committed. Same style and same scratch-module technique as scripts/install-tools.sh.
+set -euo pipefail
+
+GO_TEMPLATING_VERSION="v0.12.3"
+GO_TEMPLATING_PKG="github.com/crossplane-contrib/function-go-templating"
+
+usage() {
+  cat <<EOF
+Usage: $(basename "$0")
+
+Builds and caches function-go-templating ${GO_TEMPLATING_VERSION} under .cache/tools/.
+Afterwards: source .cache/tools/bench-env.sh
+EOF
+}
+
+log() { printf '[install-bench-tools] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+for arg in "$@"; do
+  case "${arg}" in
+    -h|--help) usage; exit 0 ;;
+    go-templating|function-go-templating|all) ;;
+    *) usage >&2; die "unknown argument '${arg}'" ;;
+  esac
+done
+
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+repo_root="$(cd "${script_dir}/.." && pwd -P)"
+cache_dir="${repo_root}/.cache/tools"
+
+# ---------------------------------------------------------------- environment
+command -v go >/dev/null 2>&1 || die "go is not on PATH"
+export GOTOOLCHAIN=local   # never download another Go toolchain
+export GOWORK=off          # ignore any go.work around the scratch folders
+export CGO_ENABLED="${CGO_ENABLED:-0}"
+case " ${GOFLAGS:-} " in
+  *" -trimpath "*) ;;
+  *) export GOFLAGS="${GOFLAGS:+${GOFLAGS} }-trimpath" ;;
+esac
+LDFLAGS="-s -w"
+
+mkdir -p "${cache_dir}"
+
+# One installer at a time per tool (a separate lock from install-tools.sh's, which it may run
+# beside).
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"${cache_dir}/.lock-bench"
+  if ! flock -n 9; then
+    log "another install-bench-tools.sh is running; waiting for it"
+    flock 9
+  fi
+  find "${cache_dir}" -mindepth 1 -maxdepth 1 -name '.tmp-bench-*' -exec chmod -R u+w {} + -exec rm -rf {} + 2>/dev/null || true
+fi
+
+tmp_dirs=()
+cleanup() {
+  local d
+  for d in "${tmp_dirs[@]+"${tmp_dirs[@]}"}"; do
+    if [[ -n "${d}" && -e "${d}" ]]; then
+      chmod -R u+w "${d}" 2>/dev/null || true
+      rm -rf "${d}" || true
+    fi
+  done
+  return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# new_tmp VAR NAME: a fresh folder in the cache (same filesystem as the final place, so the
+# final rename is atomic), removed on exit unless renamed into place.
+new_tmp() {
+  local d
+  d="$(mktemp -d "${cache_dir}/.tmp-bench-$2.XXXXXX")"
+  chmod 0755 "${d}"
+  tmp_dirs+=("${d}")
+  printf -v "$1" '%s' "${d}"
+}
+
+publish() {
+  local staged="$1" final="$2"
+  if [[ -e "${final}" ]]; then
+    chmod -R u+w "${final}" 2>/dev/null || true
+    rm -rf "${final}"
+  fi
+  mv -T "${staged}" "${final}"
+}
+
+elapsed() { local s=$(( $(date +%s) - $1 )); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
+
+# ---------------------------------------------------------------- tool
+gt_dir="${cache_dir}/function-go-templating-${GO_TEMPLATING_VERSION}"
+gt_bin="${gt_dir}/function-go-templating"
+
+# Built as a dependency of a throwaway scratch module rather than with
+# 'go install PKG@VERSION': go install looks up the module's version list for its deprecation
+# check and fails hard on the proxy's 403 for @v/list; 'go get' only warns. The module has no
+# replace directives, so the scratch module's build list is the one 'go install' would use.
+install_go_templating() {
+  if [[ -x "${gt_bin}" ]]; then
+    log "function-go-templating ${GO_TEMPLATING_VERSION}: cached (${gt_bin})"
+    return 0
+  fi
+  local start tmp mod
+  start=$(date +%s)
+  log "function-go-templating ${GO_TEMPLATING_VERSION}: building (a minute or two the first time)"
+  new_tmp tmp "function-go-templating-${GO_TEMPLATING_VERSION}"
+  new_tmp mod "function-go-templating-module"
+  (
+    cd "${mod}" &&
+      go mod init "local.invalid/function-go-templating" >/dev/null 2>&1 &&
+      if [[ -n "${INSTALL_TOOLS_VERBOSE:-}" ]]; then
+        go get -tool "${GO_TEMPLATING_PKG}@${GO_TEMPLATING_VERSION}"
+      elif ! go get -tool "${GO_TEMPLATING_PKG}@${GO_TEMPLATING_VERSION}" >go-get.log 2>&1; then
+        cat go-get.log >&2
+        exit 1
+      fi &&
+      go build -ldflags="${LDFLAGS}" -o "${tmp}/function-go-templating" "${GO_TEMPLATING_PKG}"
+  ) || die "function-go-templating: build of ${GO_TEMPLATING_PKG}@${GO_TEMPLATING_VERSION} failed"
+  [[ -x "${tmp}/function-go-templating" ]] || die "function-go-templating: build produced no binary"
+  "${tmp}/function-go-templating" --help >/dev/null || die "function-go-templating: built binary does not run"
+  printf '%s %s\n' "${GO_TEMPLATING_PKG}" "${GO_TEMPLATING_VERSION}" >"${tmp}/SOURCE"
+  go version >>"${tmp}/SOURCE"
+  publish "${tmp}" "${gt_dir}"
+  log "function-go-templating ${GO_TEMPLATING_VERSION}: built in $(elapsed "${start}")"
+}
+
+install_go_templating
+
+# ---------------------------------------------------------------- env file
+env_file="${cache_dir}/bench-env.sh"
+env_tmp="$(mktemp "${cache_dir}/.tmp-bench-env.XXXXXX")"
+tmp_dirs+=("${env_tmp}")
+{
+  printf '# Generated by scripts/install-bench-tools.sh; source it: . %s\n' "${env_file}"
+  printf 'export FUNCTION_GO_TEMPLATING_BIN=%q\n' "${gt_bin}"
+  printf 'export FUNCTION_GO_TEMPLATING_VERSION=%q\n' "${GO_TEMPLATING_VERSION}"
+} >"${env_tmp}"
+chmod 0644 "${env_tmp}"
+mv -f "${env_tmp}" "${env_file}"
+log "environment (also in ${env_file}):"
+grep '^export ' "${env_file}"
