@@ -79,8 +79,9 @@ export function wrap(manifest: Obj, suffix: string, readiness: Readiness, tenant
 }
 
 /** The observed object itself, or what provider-kubernetes observed of the object an Object wraps. */
-export function observedManifest(observed: Obj | undefined): Obj | undefined {
-  if (observed === undefined || observed['kind'] !== 'Object') return observed;
+export function observedManifest(observed: unknown): Obj | undefined {
+  if (!isObject(observed)) return undefined;
+  if (observed['kind'] !== 'Object') return observed;
   const apiVersion = String(observed['apiVersion'] ?? '');
   if (!apiVersion.startsWith('kubernetes.crossplane.io/') && !apiVersion.startsWith('kubernetes.m.crossplane.io/')) return observed;
   const status = observed['status'];

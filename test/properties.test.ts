@@ -9,9 +9,14 @@ import { FieldError } from '../src/errors.js';
 import { runFunction } from '../src/fn.js';
 import { backupTime } from '../src/schedule.js';
 import { parseTenant } from '../src/tenant.js';
-import { deepFreeze, defaults, deps, request, xr } from './support.js';
+import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
+import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
+import { Job } from 'kubernetes-models/batch/v1/Job';
+import { parseInput } from '../src/input/parse.js';
+import { INPUT_HEAD, deepFreeze, defaults, deps, request, xr, type Obj } from './support.js';
 
-const RUNS = Number(process.env['PROPERTY_RUNS'] ?? 2000);
+// 7 properties × 1,500 runs: more than 10,000 generated cases on every `npm test`.
+const RUNS = Number(process.env['PROPERTY_RUNS'] ?? 1500);
 const LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const subdomainChars = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-'.split(''), '.', '/', ' ', ';', '$', '\n', 'A', 'é', '`', '\u0430');
 const nearlyValidSubdomain = fc.string({ unit: subdomainChars, minLength: 0, maxLength: 40 });
@@ -85,6 +90,60 @@ describe('properties', () => {
         } else {
           expect(Object.keys(res.desired?.resources ?? {})).toHaveLength(3);
         }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('any Input is either accepted, and then every emitted object validates against its schema, or refused naming an input field', () => {
+    const overrides = fc.record(
+      {
+        gateway: fc.record({ readiness: fc.constantFrom('RouteStatus', 'Exists', 'Sometimes'), name: fc.oneof(fc.constant('eg'), fc.string({ maxLength: 8 })) }, { requiredKeys: [] }),
+        odoo: fc.record({ uid: fc.oneof(fc.integer({ min: -5, max: 70000 }), fc.constant('101')), filestoreSubPath: fc.constantFrom('', 'filestore', 'a/b', '../x', '/abs') }, { requiredKeys: [] }),
+        backup: fc.record(
+          { windowStartHour: fc.integer({ min: -1, max: 25 }), windowMinutes: fc.integer({ min: 0, max: 61 }), bucket: fc.string({ maxLength: 12 }), timeZone: fc.constantFrom('Europe/Sofia', 'UTC', 'Mars/Base') },
+          { requiredKeys: [] },
+        ),
+        filestoreJob: fc.record({ mode: fc.constantFrom('0750', '0770', '750', '9999', 'rwx'), image: fc.constantFrom('docker.io/library/busybox:1.37.0', 'busybox', 'x:y; id') }, { requiredKeys: [] }),
+        bogus: fc.constant(1),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(overrides, (fields) => {
+        let input;
+        try {
+          input = parseInput({ ...INPUT_HEAD, ...fields });
+        } catch (err) {
+          if (!(err instanceof FieldError)) throw err;
+          expect(err.field).toMatch(/^input\./);
+          return;
+        }
+        const t = parseTenant(xr(), input);
+        expect(() => new HTTPRoute(buildRoute(t, input)).validate()).not.toThrow();
+        expect(() => new CronJob(buildBackup(t, input)).validate()).not.toThrow();
+        expect(() => new Job(buildFilestoreJob(t, input).job).validate()).not.toThrow();
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('any observed state yields a response: never a throw, never ready without the rule\'s evidence', () => {
+    const condition = fc.record({ type: fc.constantFrom('Accepted', 'ResolvedRefs', 'Complete', 'Failed', 'Ready'), status: fc.constantFrom('True', 'False', 'Unknown', 'true', 1), reason: fc.string({ maxLength: 6 }) }, { requiredKeys: [] });
+    const blob = fc.oneof(
+      fc.jsonValue(),
+      fc.record({ metadata: fc.record({ generation: fc.integer({ min: 0, max: 3 }) }), status: fc.record({ parents: fc.array(fc.record({ parentRef: fc.record({ name: fc.constantFrom('eg-gateway', 'x'), namespace: fc.constantFrom('plana-odoo', 'y'), sectionName: fc.constantFrom('https-app', 'https-dev') }), conditions: fc.array(condition, { maxLength: 3 }) }), { maxLength: 3 }), conditions: fc.array(condition, { maxLength: 3 }), lastSuccessfulTime: fc.oneof(fc.constant('2026-11-22T01:00:00Z'), fc.string({ maxLength: 5 })) }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+    );
+    const jobName = Object.keys(runFunction(request(), deps).desired?.resources ?? {})[2]!;
+    fc.assert(
+      fc.property(fc.record({ route: blob, backup: blob, [jobName]: blob }, { requiredKeys: [] }), (observed) => {
+        const res = runFunction(deepFreeze(request({ observed: observed as Record<string, Obj> })), deps);
+        expect(res.results.every((r) => r.severity === Severity.SEVERITY_WARNING)).toBe(true);
+        const ready = Object.fromEntries(Object.entries(res.desired?.resources ?? {}).map(([k, v]) => [k, v.ready === 1]));
+        const route = observed['route'] as Obj | undefined;
+        if (ready['route']) expect(JSON.stringify(route)).toMatch(/"Accepted".*"True"|"True".*"Accepted"/);
+        if (ready[jobName]) expect(JSON.stringify(observed[jobName])).toContain('Complete');
+        if (ready['backup']) expect(observed['backup']).toBeDefined();
       }),
       { numRuns: RUNS },
     );
