@@ -68,6 +68,11 @@ export interface ServeConfig {
    * for reproducible renders and golden files; never set it in a cluster. Default: unset.
    */
   readonly fixedTime?: Date;
+  /**
+   * `--metrics-address` (`host:port` or `:port`): serve Prometheus metrics at GET /metrics on this
+   * separate, plaintext port. Default: unset, no metrics server.
+   */
+  readonly metricsAddress?: { readonly host: string; readonly port: number };
 }
 
 /** A flag or environment value this program cannot accept. The message is one line. */
@@ -91,6 +96,8 @@ Flags:
   --max-recv-message-size=MIB   The same limit in MiB, as Crossplane's Go functions spell it.
   --drain-timeout=SECONDS       On SIGTERM, how long in-flight calls may take before connections
                                 are closed. Default ${DEFAULT_DRAIN_TIMEOUT_SECONDS}.
+  --metrics-address=HOST:PORT   Serve Prometheus metrics at GET /metrics on this address
+                                (plaintext, separate from gRPC). Default: off.
   --fixed-time=RFC3339          Judge backup age at this instant instead of now: for
                                 reproducible renders and golden files only.
   -h, --help                    Show this help and exit.
@@ -105,6 +112,7 @@ const OPTIONS = {
   'max-recv-message-size': { type: 'string' },
   'drain-timeout': { type: 'string' },
   'fixed-time': { type: 'string' },
+  'metrics-address': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -179,6 +187,12 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     throw new ConfigError(`--fixed-time ${JSON.stringify(fixed)} is not an RFC 3339 time such as 2026-11-22T10:00:00Z`);
   }
 
+  const metricsText = strings.get('metrics-address');
+  const metricsAddress = metricsText === undefined ? undefined : splitAddress(metricsText, '--metrics-address');
+  if (metricsAddress !== undefined && metricsAddress.port === port && metricsAddress.port !== 0) {
+    throw new ConfigError(`--metrics-address ${JSON.stringify(metricsText)} is not valid: it must use a port other than --address`);
+  }
+
   return Object.freeze({
     help: false,
     address,
@@ -190,6 +204,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     maxRecvMsgSize,
     drainTimeoutSeconds,
     ...(fixedTime === undefined ? {} : { fixedTime }),
+    ...(metricsAddress === undefined ? {} : { metricsAddress }),
   });
 }
 
@@ -197,8 +212,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
  * `host:port`, `[v6]:port` or `:port`, as Go's net.SplitHostPort reads them. A bare IPv6 literal
  * without brackets is refused: `::1:9443` could be read two ways.
  */
-export function splitAddress(address: string): { host: string; port: number } {
-  const bad = (why: string): ConfigError => new ConfigError(`--address ${JSON.stringify(address)} is not valid: ${why}`);
+export function splitAddress(address: string, flag = '--address'): { host: string; port: number } {
+  const bad = (why: string): ConfigError => new ConfigError(`${flag} ${JSON.stringify(address)} is not valid: ${why}`);
   let host: string;
   let portText: string;
   if (address.startsWith('[')) {

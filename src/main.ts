@@ -9,6 +9,7 @@ import { constants } from 'node:os';
 import { ConfigError, USAGE, parseConfig, type ServeConfig } from './config.js';
 import { runFunction } from './fn.js';
 import { newLogger } from './logger.js';
+import { Metrics, serveMetrics } from './metrics.js';
 import { StartupError, maxSendMessageSize, startServer } from './server.js';
 
 let config: ServeConfig;
@@ -33,7 +34,15 @@ try {
   const fixed = config.fixedTime;
   if (fixed !== undefined) log.warn({ fixedTime: fixed.toISOString() }, '--fixed-time given: backup age is judged at a fixed instant, not now');
   const now = fixed === undefined ? () => new Date() : () => fixed;
-  const server = await startServer(config, (req) => runFunction(req, { now, log }), log);
+  const metrics = config.metricsAddress === undefined ? undefined : new Metrics();
+  const server = await startServer(config, (req) => runFunction(req, { now, log }), log, metrics);
+  if (metrics !== undefined && config.metricsAddress !== undefined) {
+    const served = await serveMetrics(metrics, config.metricsAddress.host, config.metricsAddress.port).catch((err: unknown) => {
+      throw new StartupError(`cannot serve metrics on ${config.metricsAddress?.host}:${config.metricsAddress?.port}: ${String(err)}`);
+    });
+    served.server.unref();
+    log.info({ metricsPort: served.port }, 'serving Prometheus metrics at /metrics');
+  }
   log.info(
     {
       address: config.address,

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { MAX_MSG_SIZE_LIMIT, type ServeConfig } from './config.js';
+import type { Metrics } from './metrics.js';
 import { fatal } from './fn.js';
 
 /** What answers RunFunction. It may throw only on a bug; the edge turns that into a Fatal result. */
@@ -83,7 +84,7 @@ function serverDefinition(service: RunnerService): grpc.ServiceDefinition<{ RunF
   };
 }
 
-export async function startServer(config: ServerConfig, handler: Handler, log: Logger): Promise<RunningServer> {
+export async function startServer(config: ServerConfig, handler: Handler, log: Logger, metrics?: Metrics): Promise<RunningServer> {
   const credentials = config.insecure ? grpc.ServerCredentials.createInsecure() : await mtlsCredentials(config.tlsCertsDir);
 
   const server = new grpc.Server({
@@ -93,7 +94,7 @@ export async function startServer(config: ServerConfig, handler: Handler, log: L
   for (const service of RUNNER_SERVICES) {
     server.addService(serverDefinition(service), {
       RunFunction: (call: grpc.ServerUnaryCall<RunFunctionRequest, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-        void respond(call.request, handler, log, service).then(
+        void respond(call.request, handler, log, service, metrics).then(
           (bytes) => callback(null, bytes),
           (err: unknown) => callback({ code: grpc.status.INTERNAL, details: `${service}/RunFunction: ${describeError(err)}` }),
         );
@@ -143,12 +144,18 @@ export function maxSendMessageSize(maxRecvMsgSize: number): number {
 }
 
 /** The error boundary: whatever the handler does, the caller gets an encoded RunFunctionResponse. */
-async function respond(req: RunFunctionRequest, handler: Handler, log: Logger, service: RunnerService): Promise<Buffer> {
+async function respond(req: RunFunctionRequest, handler: Handler, log: Logger, service: RunnerService, metrics?: Metrics): Promise<Buffer> {
+  const start = performance.now();
   try {
-    return encode(await handler(req));
+    const res = await handler(req);
+    const bytes = encode(res);
+    metrics?.observe(service, (performance.now() - start) / 1000, res, false);
+    return bytes;
   } catch (err) {
     log.error({ err, tag: req.meta?.tag ?? '', service }, 'RunFunction failed: replying with a Fatal result');
-    return encode(internalError(req, err));
+    const res = internalError(req, err);
+    metrics?.observe(service, (performance.now() - start) / 1000, res, true);
+    return encode(res);
   }
 }
 
