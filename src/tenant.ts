@@ -51,6 +51,9 @@ export function parseTenant(xr: Obj | undefined, input: Input): Tenant {
   if (!isObject(spec)) throw new FieldError('spec', spec, 'an object with subdomain, projectId and tier');
 
   const subdomain = parseSubdomain(spec['subdomain'], input);
+  if (input.tenants.requireNameMatch && metadata['name'] !== subdomain) {
+    throw new FieldError('metadata.name', metadata['name'], `${JSON.stringify(subdomain)}, the XR's spec.subdomain: the tenant's objects are named after it, so one XR per subdomain`);
+  }
   const projectId = parseProjectId(spec['projectId']);
   const tier = parseTier(spec['tier']);
   const version = parseVersion(spec['odooVersion'], input);

@@ -89,6 +89,9 @@ describe('parseInput', () => {
       message: 'input.backup.images.encrypt: "" is not allowed: must be an image with sh and age when input.backup.ageRecipients is set',
     },
     { reason: 'endpoint not https', fields: { backup: { endpoint: 'http://sos' } }, message: 'input.backup.endpoint: "http://sos" is not allowed' },
+    { reason: 'a filestore sub-path that climbs out of the volume', fields: { odoo: { filestoreSubPath: '../other-volume' } }, message: 'input.odoo.filestoreSubPath: "../other-volume" is not allowed' },
+    { reason: 'an absolute filestore sub-path', fields: { odoo: { filestoreSubPath: '/etc' } }, message: 'input.odoo.filestoreSubPath: "/etc" is not allowed' },
+    { reason: 'a dot-dot segment inside the sub-path', fields: { odoo: { filestoreSubPath: 'filestore/../..' } }, message: 'input.odoo.filestoreSubPath: "filestore/../.." is not allowed' },
     { reason: 'a list where an object belongs', fields: { gateway: [] }, message: 'input.gateway: a list of 0 is not allowed: must be an object' },
   ])('rejects $reason, naming the Input field', ({ fields, message }) => {
     expect(rejection(fields).message).toContain(message);

@@ -82,7 +82,7 @@ describe('properties', () => {
   it('runFunction never throws on any spec: it composes or answers one Fatal naming a spec field', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom('subdomain', 'projectId', 'tier', 'odooVersion', 'aliasDomains', 'backup', 'ownerEmail'), fc.jsonValue()), (spec) => {
-        const res = runFunction(deepFreeze(request({ xr: { apiVersion: 'planapulse.com/v1alpha1', kind: 'PLANAClient', metadata: { name: 'x' }, spec } })), deps);
+        const res = runFunction(deepFreeze(request({ xr: { apiVersion: 'planapulse.com/v1alpha1', kind: 'PLANAClient', metadata: { name: typeof spec['subdomain'] === 'string' ? spec['subdomain'] : 'x' }, spec } })), deps);
         if (res.results.some((r) => r.severity === Severity.SEVERITY_FATAL)) {
           expect(res.results).toHaveLength(1);
           expect(res.results[0]!.message).toMatch(/^spec\.[a-zA-Z.[\]0-9]+: /);

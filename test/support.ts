@@ -21,11 +21,13 @@ export const ACME_SPEC = {
   ownerName: 'Acme Corp',
 };
 
+/** A PLANAClient; its name follows its subdomain (PLANA's convention) unless metadata says otherwise. */
 export function xr(spec: Obj = {}, metadata: Obj = {}): Obj {
+  const subdomain = spec['subdomain'] ?? ACME_SPEC.subdomain;
   return {
     apiVersion: 'planapulse.com/v1alpha1',
     kind: 'PLANAClient',
-    metadata: { name: 'acme', ...metadata },
+    metadata: { name: typeof subdomain === 'string' ? subdomain : 'acme', ...metadata },
     spec: { ...ACME_SPEC, ...spec },
   };
 }

@@ -132,6 +132,13 @@ describe('parseTenant', () => {
     expect(err.message).toBe(message);
   });
 
+  it('requires the XR to be named after its subdomain, so two XRs cannot claim one tenant\'s objects', () => {
+    expect(() => parseTenant(xr({}, { name: 'intruder' }), defaults())).toThrow(
+      'metadata.name: "intruder" is not allowed: must be "acme", the XR\'s spec.subdomain: the tenant\'s objects are named after it, so one XR per subdomain',
+    );
+    expect(parseTenant(xr({}, { name: 'other' }), input({ tenants: { requireNameMatch: false } })).subdomain).toBe('acme');
+  });
+
   it('rejects an XR without a spec', () => {
     expect(() => parseTenant({ metadata: { name: 'x' } }, defaults())).toThrow(
       'spec: is required and must be an object with subdomain, projectId and tier',

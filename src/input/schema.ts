@@ -122,6 +122,11 @@ export const InputSchema = Type.Object(
       }),
     }),
     tenants: obj('Rules for tenant names.', {
+      requireNameMatch: Type.Boolean({
+        description:
+          'An XR\'s metadata.name must equal its spec.subdomain (PLANA\'s convention). Every object is named after the subdomain, so this keeps two XRs from claiming one tenant\'s names.',
+        default: true,
+      }),
       reservedSubdomains: Type.Array(Type.String({ pattern: DNS_LABEL }), {
         description: 'Subdomains the platform keeps for itself; an XR that asks for one is rejected.',
         default: ['www', 'my', 'api', 'auth', 'git', 'mail', 'matrix', 'chat', 'admin', 'docs', 'erp', 'status'],
