@@ -3,9 +3,8 @@
  * age. A schedule younger than that is waiting for its first backup, not failing.
  */
 import type { Verdict } from './ready.js';
+import { isObject, type Obj } from './obj.js';
 
-type Obj = Record<string, unknown>;
-const isObject = (value: unknown): value is Obj => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 export interface BackupHealth extends Verdict {
   /** Condition status: Unknown while the first backup is awaited. */

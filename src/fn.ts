@@ -27,6 +27,7 @@ import { FieldError } from './errors.js';
 import { parseInput } from './input/parse.js';
 import type { Input } from './input/schema.js';
 import { jsonSafe } from './json.js';
+import type { Obj } from './obj.js';
 import { CRONJOB_READINESS, JOB_READINESS, observedManifest, outputMode, routeReadiness, wrap } from './output.js';
 import { cronJobVerdict, jobVerdict, routeVerdict, type Verdict } from './ready.js';
 import { backupTime } from './schedule.js';
@@ -41,8 +42,6 @@ export interface Deps {
 export const ROUTE = 'route';
 export const BACKUP = 'backup';
 export const FILESTORE_PREFIX = 'filestore-';
-
-type Obj = Record<string, unknown>;
 
 export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionResponse {
   const desiredIn: State = req.desired ?? { composite: undefined, resources: {} };

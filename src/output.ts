@@ -6,11 +6,10 @@
  */
 import type { Input } from './input/schema.js';
 import type { Tenant } from './tenant.js';
+import { isObject, type Obj } from './obj.js';
 
 export type Mode = 'Direct' | 'Object';
 
-type Obj = Record<string, unknown>;
-const isObject = (value: unknown): value is Obj => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** Auto: a namespaced XR can only compose into its namespace, so it needs Objects. */
 export function outputMode(tenant: Tenant, input: Input): Mode {

@@ -4,6 +4,7 @@
  * that changes on every call makes the XR's conditions flap).
  */
 import type { ParentRef } from './builders/route.js';
+import { isObject, type Obj } from './obj.js';
 
 export interface Verdict {
   readonly ready: boolean;
@@ -13,7 +14,6 @@ export interface Verdict {
   readonly message: string;
 }
 
-type Obj = Record<string, unknown>;
 
 interface Condition {
   readonly type: string;
@@ -23,7 +23,6 @@ interface Condition {
   readonly observedGeneration: number | undefined;
 }
 
-const isObject = (value: unknown): value is Obj => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const verdict = (ready: boolean, degraded: boolean, reason: string, message: string): Verdict => ({ ready, degraded, reason, message });
 

@@ -7,6 +7,7 @@
  */
 import { FieldError } from './errors.js';
 import type { Input } from './input/schema.js';
+import { isObject, type Obj } from './obj.js';
 
 export const TIERS = ['starter', 'pro', 'enterprise'] as const;
 export type Tier = (typeof TIERS)[number];
@@ -39,9 +40,7 @@ export interface Tenant {
   readonly createdAt: Date | undefined;
 }
 
-type Obj = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Obj => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** Parses the observed XR against the Input. Throws FieldError. */
 export function parseTenant(xr: Obj | undefined, input: Input): Tenant {

@@ -6,7 +6,8 @@ import { parseInput } from '../src/input/parse.js';
 import type { Input } from '../src/input/schema.js';
 import { parseTenant, type Tenant } from '../src/tenant.js';
 
-export type Obj = Record<string, unknown>;
+export type { Obj } from '../src/obj.js';
+import type { Obj } from '../src/obj.js';
 
 export const NOW = new Date('2026-11-22T10:00:00Z');
 
@@ -68,11 +69,4 @@ export function request(parts: RequestParts = {}): RunFunctionRequest {
   };
 }
 
-/** Freezes a value deeply, so any mutation of it throws in strict mode. */
-export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-}
+export { deepFreeze } from '../src/obj.js';

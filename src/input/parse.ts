@@ -5,6 +5,7 @@
 import { TypeCompiler, ValueErrorType } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import { FieldError } from '../errors.js';
+import { deepFreeze } from '../obj.js';
 import { allowedBy } from './describe.js';
 import { INPUT_API_VERSION, INPUT_KIND, InputSchema, type Input } from './schema.js';
 
@@ -114,13 +115,4 @@ function pointerToField(pointer: string): string {
     .slice(1)
     .map((part) => (/^[0-9]+$/.test(part) ? `[${part}]` : `.${part.replace(/~1/g, '/').replace(/~0/g, '~')}`))
     .join('')}`;
-}
-
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
