@@ -289,6 +289,32 @@ describe('RunFunction', () => {
     expect(next.res?.meta?.tag).toBe('after-garbage');
   });
 
+  it.each<{ reason: string; bytes: () => Buffer }>([
+    { reason: 'a request cut in half', bytes: () => { const b = Buffer.from(RunFunctionRequest.encode(request('cut')).finish()); return b.subarray(0, Math.floor(b.length / 2)); } },
+    { reason: 'a length prefix longer than the message', bytes: () => Buffer.from([0x12, 0x7f, 0x0a, 0x01]) },
+    { reason: 'a field with an unknown wire type', bytes: () => Buffer.from([0x0f, 0x01]) },
+  ])('refuses $reason with INTERNAL, and keeps serving', async ({ bytes }) => {
+    const server = await serve({});
+    const c = client(server.port);
+    const raw = (b: Buffer): Buffer => b;
+    const bad = await unary(c, { path: `/${V1}/RunFunction`, requestStream: false, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw }, bytes());
+    expect(bad.err?.code).toBe(grpc.status.INTERNAL);
+    const next = await runOn(c, V1, request('after-bad-bytes'));
+    expect(next.err).toBeNull();
+    expect(next.res?.meta?.tag).toBe('after-bad-bytes');
+  });
+
+  it('answers an empty request (zero bytes) with one Fatal naming the missing XR, not a transport error', async () => {
+    const server = await serve({});
+    const c = client(server.port);
+    const raw = (b: Buffer): Buffer => b;
+    const empty = await unary(c, { path: `/${V1}/RunFunction`, requestStream: false, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: (b: Buffer) => RunFunctionResponse.decode(b) }, Buffer.alloc(0));
+    expect(empty.err).toBeNull();
+    expect(empty.res?.results).toEqual([
+      { severity: Severity.SEVERITY_FATAL, reason: 'InvalidSpec', message: 'observed.composite: is required and must be the PLANAClient XR', target: Target.TARGET_COMPOSITE },
+    ]);
+  });
+
   it('refuses a request over the default 4 MiB limit with RESOURCE_EXHAUSTED, and keeps serving', async () => {
     const server = await serve({});
     const c = client(server.port);
