@@ -308,9 +308,9 @@ describe('RunFunction', () => {
     const server = await serve({});
     const c = client(server.port);
     const raw = (b: Buffer): Buffer => b;
-    const empty = await unary(c, { path: `/${V1}/RunFunction`, requestStream: false, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: (b: Buffer) => RunFunctionResponse.decode(b) }, Buffer.alloc(0));
+    const empty = await unary(c, { path: `/${V1}/RunFunction`, requestStream: false, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw }, Buffer.alloc(0));
     expect(empty.err).toBeNull();
-    expect(empty.res?.results).toEqual([
+    expect(RunFunctionResponse.decode(empty.res!).results).toEqual([
       { severity: Severity.SEVERITY_FATAL, reason: 'InvalidSpec', message: 'observed.composite: is required and must be the PLANAClient XR', target: Target.TARGET_COMPOSITE },
     ]);
   });
