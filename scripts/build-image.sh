@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Builds the function's runtime image from the Dockerfile, without a Docker daemon or a
+# registry: buildah (chroot isolation, as root) builds the Dockerfile with local Debian 13
+# (trixie) bases made by mmdebstrap standing in for docker.io/library/node (build arguments
+# BASE_IMAGE and BUILD_IMAGE). Writes
+#   .cache/image/function-plana-tenant.tar   docker-archive tarball (for crossplane xpkg build)
+#   .cache/image/oci/                        OCI image layout, tag "latest"
+#
+#   scripts/build-image.sh                  build (skipped when no input changed)
+#   scripts/build-image.sh --force          build even if nothing changed
+#   scripts/build-image.sh --refresh-base   also rebuild the Debian bases (security updates)
+#
+# The bases:
+#   runtime  trixie "essential" + nodejs (Node 20) + ca-certificates, no docs/man/locales
+#   build    the same + npm (for the build stages only)
+# Each base's rootfs tarball is cached in .cache/image/base/, keyed by a hash of its recipe
+# (suite, variant, packages, dpkg filters), and imported once into buildah's store,
+# .cache/image/storage-<driver>/ (overlay when the kernel allows it, else vfs; override with
+# BUILDAH_STORAGE_DRIVER). The image is rebuilt only when an input changed: the Dockerfile,
+# .dockerignore, package.json, package-lock.json, tsconfig.json, src/, the bases, this script.
+# The build stages reach the npm registry; the host's CA bundle is bind-mounted into them
+# (for TLS-intercepting proxies) and npm's cache lives in .cache/image/npm-cache.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+force=0
+refresh_base=0
+for arg in "$@"; do
+  case "$arg" in
+    --force) force=1 ;;
+    --refresh-base) refresh_base=1 force=1 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    *) echo "usage: $0 [--force] [--refresh-base]" >&2; exit 2 ;;
+  esac
+done
+
+IMAGE_NAME=function-plana-tenant
+DEBIAN_SUITE=trixie
+DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+BASE_VARIANT=essential
+RUNTIME_PACKAGES=nodejs,ca-certificates
+BUILD_PACKAGES=nodejs,npm,ca-certificates
+DPKG_FILTERS=(
+  'path-exclude=/usr/share/man/*'
+  'path-exclude=/usr/share/doc/*'
+  'path-include=/usr/share/doc/*/copyright'
+  'path-exclude=/usr/share/locale/*'
+  'path-exclude=/usr/share/info/*'
+)
+BASE_RECIPE_VERSION=1 # bump when the recipe changes in a way the fields above do not show
+PATH_ENV=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+log() { printf '[build-image] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+start=$(date +%s)
+
+[ "$(id -u)" -eq 0 ] || die "run as root (buildah's chroot isolation and mmdebstrap need it)"
+# shellcheck source=scripts/ensure-packages.sh
+. scripts/ensure-packages.sh
+ensure_packages buildah mmdebstrap
+
+out=.cache/image
+mkdir -p "$out/base" "$out/npm-cache"
+# One build at a time per checkout (a second one waits, then finds the image up to date).
+exec 9>"$out/.lock"
+flock 9
+
+# ---------------------------------------------------------------- buildah's store
+driver="${BUILDAH_STORAGE_DRIVER:-}"
+if [ -z "$driver" ]; then
+  probe="$(mktemp -d "$out/.overlay-probe.XXXXXX")"
+  mkdir -p "$probe"/{lower,upper,work,merged}
+  if mount -t overlay overlay -o "lowerdir=$probe/lower,upperdir=$probe/upper,workdir=$probe/work" \
+    "$probe/merged" 2>/dev/null; then
+    umount "$probe/merged"
+    driver=overlay
+  else
+    driver=vfs
+  fi
+  rm -rf "$probe"
+fi
+B=(buildah --root "$PWD/$out/storage-$driver" --runroot "$PWD/$out/run-$driver" --storage-driver "$driver")
+# New bases invalidate every image in the store (all derive from the old ones): start empty.
+[ "$refresh_base" = 0 ] || "${B[@]}" rmi --all --force >/dev/null 2>&1 || true
+
+# ---------------------------------------------------------------- bases
+# base_image NAME PACKAGES: prints the local image name of that base, building and importing
+# it first when needed.
+base_image() {
+  local name="$1" packages="$2" key tar ref ctr opts=() f check t
+  key="$(printf '%s\n' "$BASE_RECIPE_VERSION" "$DEBIAN_SUITE" "$BASE_VARIANT" "$packages" \
+    "${DPKG_FILTERS[@]}" | sha256sum | cut -c1-16)"
+  tar="$out/base/$name-$DEBIAN_SUITE-$key.tar"
+  ref="localhost/$IMAGE_NAME-base-$name:$DEBIAN_SUITE-$key"
+  [ "$refresh_base" = 0 ] || rm -rf "$tar"
+  if [ ! -f "$tar" ]; then
+    log "base $name: mmdebstrap $DEBIAN_SUITE ($BASE_VARIANT + $packages)"
+    t=$(date +%s)
+    for f in "${DPKG_FILTERS[@]}"; do opts+=("--dpkgopt=$f"); done
+    if ! mmdebstrap --mode=root --format=tar --variant="$BASE_VARIANT" --include="$packages" "${opts[@]}" \
+      "$DEBIAN_SUITE" "$tar.tmp" "$DEBIAN_MIRROR" >"$out/base/$name.log" 2>&1; then
+      tail -n 30 "$out/base/$name.log" >&2
+      rm -rf "$tar.tmp"
+      die "mmdebstrap failed for the $name base (log: $out/base/$name.log)"
+    fi
+    mv "$tar.tmp" "$tar"
+    log "base $name: $(du -b "$tar" | cut -f1) bytes in $(($(date +%s) - t))s"
+  fi
+  if ! "${B[@]}" inspect --type image "$ref" >/dev/null 2>&1; then
+    log "base $name: importing $tar as $ref"
+    ctr="$("${B[@]}" from --pull=never scratch)"
+    "${B[@]}" add "$ctr" "$tar" / >/dev/null
+    "${B[@]}" config --env "PATH=$PATH_ENV" --label "org.opencontainers.image.description=Debian $DEBIAN_SUITE $BASE_VARIANT + $packages" "$ctr"
+    # Node >= 20 (package.json engines), starting cleanly: nothing on stdout or stderr (Debian's
+    # node warns at every start when /etc/ssl/certs/ca-certificates.crt is missing).
+    check="$("${B[@]}" run --isolation=chroot "$ctr" -- node -e \
+      'if (+process.versions.node.split(".")[0] < 20) console.log("node", process.version, "< 20")' 2>&1)" || true
+    if [ -n "$check" ]; then
+      "${B[@]}" rm "$ctr" >/dev/null
+      die "the $name base's node is not usable: $check"
+    fi
+    "${B[@]}" commit -q "$ctr" "$ref" >/dev/null
+    "${B[@]}" rm "$ctr" >/dev/null
+  fi
+  printf '%s\n' "$ref"
+}
+runtime_base="$(base_image runtime "$RUNTIME_PACKAGES")"
+build_base="$(base_image build "$BUILD_PACKAGES")"
+
+# ---------------------------------------------------------------- the image
+tarball="$out/$IMAGE_NAME.tar"
+layout="$out/oci"
+stamp="$out/$IMAGE_NAME.inputs"
+inputs="$(
+  {
+    printf '%s\n' "$runtime_base" "$build_base"
+    find Dockerfile .dockerignore package.json package-lock.json tsconfig.json src scripts/build-image.sh \
+      -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+  } | sha256sum | cut -c1-64
+)"
+if [ "$force" = 0 ] && [ -f "$tarball" ] && [ -f "$layout/index.json" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
+  log "up to date: $tarball ($(du -m "$tarball" | cut -f1) MiB; no input changed)"
+  exit 0
+fi
+
+volumes=(-v "$PWD/$out/npm-cache:/root/.npm")
+[ -f /etc/ssl/certs/ca-certificates.crt ] &&
+  volumes+=(-v /etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro)
+layers=()
+[ "$driver" = overlay ] && layers=(--layers) # vfs copies the whole rootfs per layer: no cache
+
+log "buildah bud (storage driver $driver): BASE_IMAGE=$runtime_base BUILD_IMAGE=$build_base"
+t=$(date +%s)
+"${B[@]}" bud --isolation=chroot --pull=never "${layers[@]}" "${volumes[@]}" \
+  --build-arg "BASE_IMAGE=$runtime_base" --build-arg "BUILD_IMAGE=$build_base" \
+  -f Dockerfile -t "localhost/$IMAGE_NAME:latest" . >"$out/build.log" 2>&1 || {
+  grep -v EBADENGINE "$out/build.log" | tail -n 40 >&2
+  die "buildah bud failed (log: $out/build.log)"
+}
+
+log "built in $(($(date +%s) - t))s; writing $layout and $tarball"
+rm -rf "$layout.tmp" "$tarball.tmp"
+"${B[@]}" push -q "localhost/$IMAGE_NAME:latest" "oci:$PWD/$layout.tmp:latest"
+"${B[@]}" push -q --format v2s2 "localhost/$IMAGE_NAME:latest" "docker-archive:$PWD/$tarball.tmp:$IMAGE_NAME:latest"
+rm -rf "$layout"
+mv "$layout.tmp" "$layout"
+mv "$tarball.tmp" "$tarball"
+printf '%s\n' "$inputs" >"$stamp"
+
+compressed="$(node -e '
+  const fs = require("fs"), p = process.argv[1];
+  const idx = JSON.parse(fs.readFileSync(p + "/index.json"));
+  const blob = (d) => JSON.parse(fs.readFileSync(p + "/blobs/" + d.digest.replace(":", "/")));
+  console.log(blob(idx.manifests[0]).layers.reduce((n, l) => n + l.size, 0));
+' "$layout")"
+log "image: $(du -b "$tarball" | cut -f1) bytes tarball (uncompressed layers), $compressed bytes of compressed layers"
+log "done in $(($(date +%s) - start))s"
