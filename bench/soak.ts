@@ -57,7 +57,7 @@ const mix: Array<{ name: string; req: RunFunctionRequest; fatal: boolean }> = [
 const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
-const child = spawn(process.execPath, ['dist/src/main.js', '--insecure', '--address=127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, ['dist/function.mjs', '--insecure', '--address=127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const port = await new Promise<number>((resolve, reject) => {
   let buffered = '';
   child.stdout.on('data', (chunk: Buffer) => {

@@ -134,7 +134,7 @@ stamp="$out/$IMAGE_NAME.inputs"
 inputs="$(
   {
     printf '%s\n' "$runtime_base" "$build_base"
-    find Dockerfile .dockerignore package.json package-lock.json tsconfig.json src scripts/build-image.sh \
+    find Dockerfile .dockerignore package.json package-lock.json tsconfig.json src scripts/build-image.sh scripts/bundle.mjs \
       -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
   } | sha256sum | cut -c1-64
 )"

@@ -27,7 +27,7 @@ scripts/install-tools.sh crossplane core crank >&2
 FIXED_TIME=2026-11-22T10:00:00Z
 log=.cache/render-function.log
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-node dist/src/main.js --insecure --address="127.0.0.1:${port}" --fixed-time="${FIXED_TIME}" >"$log" 2>&1 &
+node dist/function.mjs --insecure --address="127.0.0.1:${port}" --fixed-time="${FIXED_TIME}" >"$log" 2>&1 &
 fn_pid=$!
 trap 'kill "$fn_pid" 2>/dev/null || true; wait "$fn_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do

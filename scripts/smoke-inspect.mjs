@@ -5,15 +5,14 @@
 // XPKG_DIR holds the package tarball's manifest.json and image config (the xpkg is an image
 // in docker-archive form); ROOTFS is the image's filesystem, unpacked. Checks, printing a line
 // per check and exiting 1 if any fails:
-//   - the image config: entrypoint `node /fn/dist/src/main.js`, user 65532:65532, working
+//   - the image config: entrypoint `node /fn/function.mjs`, user 65532:65532, working
 //     directory /fn, exposed port 9443/tcp, and the same four as the Dockerfile's final stage;
 //   - the package layers: the config's io.crossplane.xpkg labels name a `base` layer (the
 //     package) and an `upbound` layer (the examples), both among the image's layers;
 //   - /package.yaml: exactly one meta.pkg.crossplane.io Function, named as package/crossplane.yaml
 //     names it, then exactly the CRDs of package/input/, nothing else;
 //   - /.up/examples.yaml: the examples, each document an object with apiVersion and kind;
-//   - the application: /fn/dist/src/main.js, /fn/package.json equal to the repository's, and
-//     no development-only dependency (package-lock.json's "dev": true) under /fn/node_modules.
+//   - the application: /fn/function.mjs (the bundle) and its licence notices, and no node_modules.
 // Prints the image config as JSON on the last line of stdout (`config <json>`) for the caller.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,7 +46,7 @@ const image = JSON.parse(readFileSync(join(xpkgDir, manifest.Config), 'utf8'));
 const config = image.config ?? {};
 
 const want = {
-  Entrypoint: ['node', '/fn/dist/src/main.js'],
+  Entrypoint: ['node', '/fn/function.mjs'],
   User: '65532:65532',
   WorkingDir: '/fn',
   ExposedPorts: ['9443/tcp'],
@@ -120,22 +119,12 @@ check(
 );
 
 // ---------------------------------------------------------------- application
-check(existsSync(join(rootfs, 'fn/dist/src/main.js')), '/fn/dist/src/main.js present');
-const appPackage = join(rootfs, 'fn/package.json');
-check(
-  existsSync(appPackage) && readFileSync(appPackage, 'utf8') === readFileSync('package.json', 'utf8'),
-  "/fn/package.json is the repository's package.json",
-);
-const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')).packages;
-const devOnly = Object.entries(lock).filter(([p, v]) => p && v.dev).map(([p]) => p);
-const present = devOnly.filter((p) => existsSync(join(rootfs, 'fn', p)));
-const prodCount = Object.entries(lock).filter(([p, v]) => p && !v.dev && !v.optional).length;
-check(present.length === 0, 'production dependencies only', present.length ? present.slice(0, 10).join(', ') : `${devOnly.length} dev-only packages absent, ${prodCount} production packages in the lockfile`);
-const missingProd = Object.entries(lock)
-  .filter(([p, v]) => p && !v.dev && !v.optional)
-  .map(([p]) => p)
-  .filter((p) => !existsSync(join(rootfs, 'fn', p)));
-check(missingProd.length === 0, 'every production dependency present', missingProd.slice(0, 10).join(', '));
+// The function ships as one bundled module (scripts/bundle.mjs): no node_modules at all, so no
+// development or build-time dependency can be in the image.
+check(existsSync(join(rootfs, 'fn/function.mjs')), '/fn/function.mjs present');
+const appFiles = readdirSync(join(rootfs, 'fn')).sort();
+check(same(appFiles, ['function.mjs', 'function.mjs.LEGAL.txt']), '/fn holds only the bundle and its licence notices', appFiles.join(', '));
+check(!existsSync(join(rootfs, 'fn/node_modules')), 'no node_modules in the image');
 
 console.log(`config ${JSON.stringify(config)}`);
 process.exit(failed ? 1 : 0);

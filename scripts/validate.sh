@@ -36,7 +36,7 @@ scripts/install-tools.sh crossplane gateway-api >&2
 shopt -s nullglob
 rendered=(.cache/rendered/*.yaml)
 if [ "$render" = 1 ] || [ ${#rendered[@]} -eq 0 ]; then
-  [ -f dist/src/main.js ] || npm run build >&2
+  [ -f dist/function.mjs ] || npm run build >&2
   echo "[validate] rendering the examples (scripts/render.sh)" >&2
   bash scripts/render.sh >/dev/null
   rendered=(.cache/rendered/*.yaml)

@@ -549,7 +549,8 @@ describe('mutual TLS', () => {
 
 // --- the built binary ----------------------------------------------------------------------------
 
-const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
+// The shipped artifact: the bundle the image runs (scripts/bundle.mjs).
+const MAIN = fileURLToPath(new URL('../dist/function.mjs', import.meta.url));
 const SOURCES = ['main', 'server', 'config', 'logger'].map((f) => fileURLToPath(new URL(`../src/${f}.ts`, import.meta.url)));
 
 interface Child {
@@ -601,7 +602,7 @@ describe('the built binary', { timeout: SLOW_MS }, () => {
   beforeAll(() => {
     // Lifecycle tests run dist/; `npm test` builds first. Refuse to test stale output.
     const built = statSync(MAIN, { throwIfNoEntry: false });
-    expect(built, 'dist/src/main.js is missing: run `npm run build` first').toBeDefined();
+    expect(built, 'dist/function.mjs is missing: run `npm run build` first').toBeDefined();
     for (const src of SOURCES) {
       expect(statSync(src).mtimeMs <= (built?.mtimeMs ?? 0) + 1000, `${src} is newer than dist: run \`npm run build\` first`).toBe(true);
     }
