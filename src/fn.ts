@@ -26,7 +26,6 @@ import { buildRoute, parentRefs } from './builders/route.js';
 import { FieldError } from './errors.js';
 import { parseInput } from './input/parse.js';
 import type { Input } from './input/schema.js';
-import { jsonSafe } from './json.js';
 import type { Obj } from './obj.js';
 import { CRONJOB_READINESS, JOB_READINESS, observedManifest, outputMode, routeReadiness, wrap } from './output.js';
 import { cronJobVerdict, jobVerdict, routeVerdict, type Verdict } from './ready.js';
@@ -125,9 +124,11 @@ export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionRes
   };
 }
 
+// No defensive copy here: the builders make fresh plain objects on every call, and the wire
+// encoder (src/wire.ts) refuses anything a protobuf Struct cannot carry.
 function composed(resource: object, verdict: Verdict): Resource {
   return {
-    resource: jsonSafe(resource) as Obj,
+    resource: resource as Obj,
     connectionDetails: {},
     ready: verdict.ready ? Ready.READY_TRUE : Ready.READY_FALSE,
   };
@@ -158,7 +159,7 @@ function withStatus(composite: Resource | undefined, fields: Obj): Resource {
   const xr = composite?.resource ?? {};
   const previous = xr['status'] !== null && typeof xr['status'] === 'object' ? (xr['status'] as Obj) : {};
   return {
-    resource: { ...xr, status: { ...previous, ...(jsonSafe(fields) as Obj) } },
+    resource: { ...xr, status: { ...previous, ...fields } },
     connectionDetails: composite?.connectionDetails ?? {},
     ready: composite?.ready ?? Ready.READY_UNSPECIFIED,
   };

@@ -17,6 +17,7 @@ import { createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { MAX_MSG_SIZE_LIMIT, type ServeConfig } from './config.js';
 import type { Metrics } from './metrics.js';
+import { encodeResponse } from './wire.js';
 import { fatal } from './fn.js';
 
 /** What answers RunFunction. It may throw only on a bug; the edge turns that into a Fatal result. */
@@ -160,7 +161,7 @@ async function respond(req: RunFunctionRequest, handler: Handler, log: Logger, s
 }
 
 function encode(res: RunFunctionResponse): Buffer {
-  const bytes = RunFunctionResponse.encode(res).finish();
+  const bytes = encodeResponse(res);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 

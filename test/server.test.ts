@@ -252,7 +252,7 @@ describe('RunFunction', () => {
     {
       reason: 'a response that cannot be encoded',
       fail: (req) => ({ ...expected(req), desired: { composite: undefined, resources: { bad: { resource: { n: 1n }, connectionDetails: {}, ready: 0 } } } }),
-      message: "function-plana-tenant failed unexpectedly (Error: Unsupported any value type: bigint); this is a bug: the function's logs have the details",
+      message: "function-plana-tenant failed unexpectedly (UnsafeValueError: desired.resources.bad.n: a bigint cannot be sent to Crossplane); this is a bug: the function's logs have the details",
     },
   ])('turns $reason into one Fatal InternalError result, desired state and context unchanged, and keeps serving', async ({ fail, message }) => {
     const { log, lines } = capturingLogger();
