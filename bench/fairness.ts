@@ -1,0 +1,195 @@
+/**
+ * The fairness check: both functions rendered through the real `crossplane render` (the pinned
+ * CLI and core binary of scripts/install-tools.sh, the Development runtime pointed at servers
+ * started here), every example scenario, and the outputs compared field by field: the three
+ * composed objects, the XR's status and conditions, the results.
+ *
+ * A benchmark of function-go-templating is only worth something if its template produces what
+ * ours produces; this is where that is proven (or where the differences are listed).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { parse as parseYaml, parseAllDocuments, stringify as stringifyYaml } from 'yaml';
+
+type Obj = Record<string, unknown>;
+
+export interface RenderTools {
+  readonly crossplaneBin: string;
+  readonly crossplaneCoreBin: string;
+}
+
+export interface FieldDiff {
+  readonly path: string;
+  readonly ours: unknown;
+  readonly goTemplating: unknown;
+}
+
+export interface FairnessScenario {
+  readonly name: string;
+  readonly xr: string;
+  readonly observed: string | undefined;
+  readonly exitCodes: { readonly ours: number; readonly goTemplating: number };
+  /** Composed objects compared (kind/namespace/name), and whether they matched. */
+  readonly objects: ReadonlyArray<{ readonly id: string; readonly identical: boolean }>;
+  /** Differences in the composed objects (the part the benchmark must hold equal). */
+  readonly objectDiffs: readonly FieldDiff[];
+  /** Differences in the XR (status, conditions) and in the results. */
+  readonly xrDiffs: readonly FieldDiff[];
+  readonly resultDiffs: readonly FieldDiff[];
+}
+
+export interface FairnessReport {
+  readonly crossplane: string;
+  readonly scenarios: readonly FairnessScenario[];
+  /** True when every scenario's three objects match field for field. */
+  readonly objectsIdentical: boolean;
+}
+
+/** name | XR | observed folder: scripts/render.sh's scenarios that compose something. */
+const SCENARIOS: ReadonlyArray<readonly [string, string, string | undefined]> = [
+  ['acme', 'examples/xr.yaml', undefined],
+  ['acme-ready', 'examples/xr.yaml', 'examples/observed/ready'],
+  ['acme-degraded', 'examples/xr.yaml', 'examples/observed/degraded'],
+  ['boreal-v19-alias', 'examples/xr-v19-alias.yaml', undefined],
+  ['zora-enterprise', 'examples/xr-enterprise.yaml', undefined],
+  ['invalid', 'examples/xr-invalid.yaml', undefined],
+];
+
+export const GO_TEMPLATING_COMPOSITION = 'bench/go-templating-composition.yaml';
+
+/** The Composition for function-go-templating: examples/composition.yaml with its step's Input. */
+export function goTemplatingComposition(root: string): string {
+  const input = parseYaml(readFileSync(join(root, 'bench/go-templating-input.yaml'), 'utf8')) as Obj;
+  const composition = {
+    apiVersion: 'apiextensions.crossplane.io/v1',
+    kind: 'Composition',
+    metadata: { name: 'planaclient' },
+    spec: {
+      compositeTypeRef: { apiVersion: 'planapulse.com/v1alpha1', kind: 'PLANAClient' },
+      mode: 'Pipeline',
+      pipeline: [{ step: 'tenant', functionRef: { name: 'function-go-templating' }, input }],
+    },
+  };
+  return (
+    '# Generated from bench/go-templating-input.yaml by `node dist/bench/run.js --write-composition`;\n' +
+    "# the benchmark's fairness check refuses to run when the two drift apart.\n" +
+    stringifyYaml(composition, { lineWidth: 0 })
+  );
+}
+
+export function checkCompositionUpToDate(root: string): void {
+  const want = goTemplatingComposition(root);
+  let have = '';
+  try {
+    have = readFileSync(join(root, GO_TEMPLATING_COMPOSITION), 'utf8');
+  } catch {
+    // reported below
+  }
+  if (have !== want) {
+    throw new Error(`${GO_TEMPLATING_COMPOSITION} does not match bench/go-templating-input.yaml: run node dist/bench/run.js --write-composition`);
+  }
+}
+
+function render(root: string, tools: RenderTools, xr: string, composition: string, functions: string, observed: string | undefined, target: string): { code: number; stdout: string; stderr: string } {
+  const args = [
+    'render',
+    xr,
+    composition,
+    functions,
+    `--crossplane-binary=${tools.crossplaneCoreBin}`,
+    '--xrd=examples/xrd.yaml',
+    '-r',
+    '--timeout=60s',
+    '-a',
+    `render.crossplane.io/runtime-development-target=${target}`,
+    ...(observed === undefined ? [] : ['-o', observed]),
+  ];
+  const r = spawnSync(tools.crossplaneBin, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface Rendered {
+  readonly xr: Obj | undefined;
+  readonly composed: Map<string, Obj>;
+  readonly results: Obj[];
+}
+
+function split(text: string): Rendered {
+  const docs = parseAllDocuments(text).map((d) => d.toJS() as Obj | null).filter((d): d is Obj => d !== null);
+  const composed = new Map<string, Obj>();
+  let xr: Obj | undefined;
+  const results: Obj[] = [];
+  for (const doc of docs) {
+    if (doc['apiVersion'] === 'render.crossplane.io/v1beta1' && doc['kind'] === 'Result') results.push(doc);
+    else if (doc['kind'] === 'PLANAClient') xr = doc;
+    else {
+      const m = (doc['metadata'] ?? {}) as Obj;
+      composed.set(`${String(doc['kind'])} ${String(m['namespace'] ?? '')}/${String(m['name'])}`, doc);
+    }
+  }
+  return { xr, composed, results };
+}
+
+/** Every leaf where `a` and `b` differ, as a dotted path. */
+export function diff(a: unknown, b: unknown, path: string, out: FieldDiff[]): void {
+  if (isDeepStrictEqual(a, b)) return;
+  const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (isObj(a) && isObj(b)) {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) diff(a[key], b[key], path === '' ? key : `${path}.${key}`, out);
+    return;
+  }
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+    a.forEach((item, i) => diff(item, b[i], `${path}[${i}]`, out));
+    return;
+  }
+  out.push({ path, ours: a, goTemplating: b });
+}
+
+/** Condition timestamps are set by the render tool, not the functions. */
+function withoutTimestamps(xr: Obj | undefined): unknown {
+  if (xr === undefined) return undefined;
+  const status = (xr['status'] ?? {}) as Obj;
+  const conditions = Array.isArray(status['conditions'])
+    ? (status['conditions'] as Obj[]).map((c) => Object.fromEntries(Object.entries(c).filter(([k]) => k !== 'lastTransitionTime')))
+    : undefined;
+  return { ...xr, status: { ...status, ...(conditions === undefined ? {} : { conditions }) } };
+}
+
+const resultKey = (r: Obj): string => `${String(r['severity'])} ${String(r['reason'])}: ${String(r['message'])}`;
+
+export function checkFairness(root: string, tools: RenderTools, oursTarget: string, goTemplatingTarget: string, workDir: string): FairnessReport {
+  checkCompositionUpToDate(root);
+  mkdirSync(workDir, { recursive: true });
+  const version = spawnSync(tools.crossplaneBin, ['version', '--client'], { encoding: 'utf8' });
+  const scenarios: FairnessScenario[] = [];
+  for (const [name, xr, observed] of SCENARIOS) {
+    const ours = render(root, tools, xr, 'examples/composition.yaml', 'examples/functions.yaml', observed, oursTarget);
+    const theirs = render(root, tools, xr, GO_TEMPLATING_COMPOSITION, 'bench/go-templating-functions.yaml', observed, goTemplatingTarget);
+    writeFileSync(join(workDir, `${name}.ours.yaml`), ours.stdout + ours.stderr.replace(/^/gm, '# '));
+    writeFileSync(join(workDir, `${name}.go-templating.yaml`), theirs.stdout + theirs.stderr.replace(/^/gm, '# '));
+    const a = split(ours.stdout);
+    const b = split(theirs.stdout);
+    const objectDiffs: FieldDiff[] = [];
+    const objects: Array<{ id: string; identical: boolean }> = [];
+    for (const id of [...new Set([...a.composed.keys(), ...b.composed.keys()])].sort()) {
+      const before = objectDiffs.length;
+      diff(a.composed.get(id), b.composed.get(id), id, objectDiffs);
+      objects.push({ id, identical: objectDiffs.length === before });
+    }
+    const xrDiffs: FieldDiff[] = [];
+    diff(withoutTimestamps(a.xr), withoutTimestamps(b.xr), 'XR', xrDiffs);
+    const resultDiffs: FieldDiff[] = [];
+    const ra = new Set(a.results.map(resultKey));
+    const rb = new Set(b.results.map(resultKey));
+    for (const r of ra) if (!rb.has(r)) resultDiffs.push({ path: 'results', ours: r, goTemplating: undefined });
+    for (const r of rb) if (!ra.has(r)) resultDiffs.push({ path: 'results', ours: undefined, goTemplating: r });
+    scenarios.push({ name, xr, observed, exitCodes: { ours: ours.code, goTemplating: theirs.code }, objects, objectDiffs, xrDiffs, resultDiffs });
+  }
+  return {
+    crossplane: version.stdout.trim(),
+    scenarios,
+    objectsIdentical: scenarios.every((s) => s.objectDiffs.length === 0 && s.exitCodes.ours === s.exitCodes.goTemplating),
+  };
+}
