@@ -109,11 +109,7 @@ export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionRes
   return {
     meta: { tag: req.meta?.tag ?? '', ttl: { seconds: steady ? input.ttl.steadySeconds : input.ttl.pendingSeconds, nanos: 0 } },
     desired: { composite: withStatus(desiredIn.composite, status(tenant, input, health)), resources },
-    results: warnings([
-      [routeState, 'HTTPRoute'],
-      [jobState, 'filestore Job'],
-      [health, 'backup'],
-    ]),
+    results: warnings([routeState, jobState, health]),
     context: req.context,
     requirements: undefined,
     conditions: [
@@ -172,10 +168,10 @@ function condition(type: string, status: keyof typeof STATUS, verdict: Verdict):
 }
 
 /** A Warning per degraded concern; nothing at all when all is well (no Normal on every call). */
-function warnings(concerns: ReadonlyArray<readonly [Verdict, string]>): Result[] {
+function warnings(concerns: readonly Verdict[]): Result[] {
   return concerns
-    .filter(([v]) => v.degraded)
-    .map(([v]) => ({ severity: Severity.SEVERITY_WARNING, reason: v.reason, message: v.message, target: Target.TARGET_COMPOSITE }));
+    .filter((v) => v.degraded)
+    .map((v) => ({ severity: Severity.SEVERITY_WARNING, reason: v.reason, message: v.message, target: Target.TARGET_COMPOSITE }));
 }
 
 /** One Fatal result; the desired state earlier steps built goes back unchanged. */
