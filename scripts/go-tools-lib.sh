@@ -70,3 +70,13 @@ publish() {
   fi
   mv -T "${staged}" "${final}"
 }
+
+# write_env_file FILE: atomically replace FILE with what stdin holds (the export lines).
+write_env_file() {
+  local file="$1" tmp
+  tmp="$(mktemp "${cache_dir}/${tmp_prefix}env.XXXXXX")"
+  tmp_dirs+=("${tmp}")
+  cat >"${tmp}"
+  chmod 0644 "${tmp}"
+  mv -f "${tmp}" "${file}"
+}
