@@ -5,6 +5,8 @@
 #   go_tools_setup NAME    NAME keys the lock (.lock-NAME) and the staging folders (.tmp-NAME-*)
 #   new_tmp VAR LABEL      a fresh staging folder in the cache, its path stored in VAR
 #   publish STAGED FINAL   atomically rename a completed staging folder to its final name
+#   go_build_tool ...      build a Go tool at a pinned version (see below)
+#   elapsed START          minutes and seconds since START (date +%s)
 # shellcheck shell=bash disable=SC2034,SC2154  # sets LDFLAGS and tmp_prefix for the sourcing script; reads its cache_dir
 
 go_tools_setup() {
@@ -79,4 +81,40 @@ write_env_file() {
   cat >"${tmp}"
   chmod 0644 "${tmp}"
   mv -f "${tmp}" "${file}"
+}
+
+elapsed() { local s=$(( $(date +%s) - $1 )); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
+
+# go_build_tool NAME OUT PKG VERSION LDFLAGS [REPLACE...]
+# Builds PKG@VERSION to OUT as a dependency of a throwaway scratch module (in a temporary
+# folder), rather than with 'go install PKG@VERSION', because:
+#   - 'go install PKG@VERSION' refuses modules with replace directives (the core module has
+#     one: the scratch module repeats it via REPLACE arguments, "old=new@version");
+#   - 'go install PKG@VERSION' also looks up the module's latest version (deprecation check)
+#     and fails hard when the proxy will not list versions (proxy.golang.org answers 403 to
+#     @v/list for the crossplane modules here); 'go get' only warns.
+# With no replace directives upstream, the scratch module's build list is exactly the one
+# 'go install' would use (minimal version selection over the tool module's own go.mod).
+go_build_tool() {
+  local name="$1" out="$2" pkg="$3" version="$4" ldflags="$5"
+  shift 5
+  local mod r
+  new_tmp mod "${name}-module"
+  # (set -e does not apply inside a subshell that is the left side of '||': chain with &&.)
+  (
+    cd "${mod}" &&
+      go mod init "local.invalid/${name}" >/dev/null 2>&1 &&
+      for r in "$@"; do go mod edit -replace="${r}" || exit 1; done &&
+      # 'go get' is chatty (a line per module): show its output only when it fails.
+      if [[ -n "${INSTALL_TOOLS_VERBOSE:-}" ]]; then
+        go get -tool "${pkg}@${version}"
+      elif ! go get -tool "${pkg}@${version}" >go-get.log 2>&1; then
+        cat go-get.log >&2
+        exit 1
+      fi &&
+      go build -ldflags="${ldflags}" -o "${out}" "${pkg}"
+  ) || die "${name}: build of ${pkg}@${version} failed"
+  rm -rf "${mod}"
+  [[ -x "${out}" ]] || die "${name}: build produced no binary"
+  "${out}" --help >/dev/null || die "${name}: built binary does not run"
 }

@@ -72,7 +72,6 @@ cache_dir="${repo_root}/.cache/tools"
 . "$(dirname "${BASH_SOURCE[0]}")/go-tools-lib.sh"
 go_tools_setup bench
 
-elapsed() { local s=$(( $(date +%s) - $1 )); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
 
 # ---------------------------------------------------------------- tool
 gt_dir="${cache_dir}/function-go-templating-${GO_TEMPLATING_VERSION}"
@@ -87,24 +86,11 @@ install_go_templating() {
     log "function-go-templating ${GO_TEMPLATING_VERSION}: cached (${gt_bin})"
     return 0
   fi
-  local start tmp mod
+  local start tmp
   start=$(date +%s)
   log "function-go-templating ${GO_TEMPLATING_VERSION}: building (a minute or two the first time)"
   new_tmp tmp "function-go-templating-${GO_TEMPLATING_VERSION}"
-  new_tmp mod "function-go-templating-module"
-  (
-    cd "${mod}" &&
-      go mod init "local.invalid/function-go-templating" >/dev/null 2>&1 &&
-      if [[ -n "${INSTALL_TOOLS_VERBOSE:-}" ]]; then
-        go get -tool "${GO_TEMPLATING_PKG}@${GO_TEMPLATING_VERSION}"
-      elif ! go get -tool "${GO_TEMPLATING_PKG}@${GO_TEMPLATING_VERSION}" >go-get.log 2>&1; then
-        cat go-get.log >&2
-        exit 1
-      fi &&
-      go build -ldflags="${LDFLAGS}" -o "${tmp}/function-go-templating" "${GO_TEMPLATING_PKG}"
-  ) || die "function-go-templating: build of ${GO_TEMPLATING_PKG}@${GO_TEMPLATING_VERSION} failed"
-  [[ -x "${tmp}/function-go-templating" ]] || die "function-go-templating: build produced no binary"
-  "${tmp}/function-go-templating" --help >/dev/null || die "function-go-templating: built binary does not run"
+  go_build_tool function-go-templating "${tmp}/function-go-templating" "${GO_TEMPLATING_PKG}" "${GO_TEMPLATING_VERSION}" "${LDFLAGS}"
   printf '%s %s\n' "${GO_TEMPLATING_PKG}" "${GO_TEMPLATING_VERSION}" >"${tmp}/SOURCE"
   go version >>"${tmp}/SOURCE"
   publish "${tmp}" "${gt_dir}"

@@ -79,7 +79,6 @@ want() {
 . "$(dirname "${BASH_SOURCE[0]}")/go-tools-lib.sh"
 go_tools_setup tools
 
-elapsed() { local s=$(( $(date +%s) - $1 )); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
 
 # ---------------------------------------------------------------- tools
 crossplane_dir="${cache_dir}/crossplane-${CROSSPLANE_CLI_VERSION}"
@@ -90,40 +89,6 @@ crank_dir="${cache_dir}/crank-${CRANK_VERSION}"
 crank_bin="${crank_dir}/crank"
 gateway_dir="${cache_dir}/gateway-api-${GATEWAY_API_VERSION}"
 gateway_crds="${gateway_dir}/crds"
-
-# go_build_tool NAME OUT PKG VERSION LDFLAGS [REPLACE...]
-# Builds PKG@VERSION to OUT as a dependency of a throwaway scratch module (in a temporary
-# folder), rather than with 'go install PKG@VERSION', because:
-#   - 'go install PKG@VERSION' refuses modules with replace directives (the core module has
-#     one: the scratch module repeats it via REPLACE arguments, "old=new@version");
-#   - 'go install PKG@VERSION' also looks up the module's latest version (deprecation check)
-#     and fails hard when the proxy will not list versions (proxy.golang.org answers 403 to
-#     @v/list for the crossplane modules here); 'go get' only warns.
-# With no replace directives upstream, the scratch module's build list is exactly the one
-# 'go install' would use (minimal version selection over the tool module's own go.mod).
-go_build_tool() {
-  local name="$1" out="$2" pkg="$3" version="$4" ldflags="$5"
-  shift 5
-  local mod r
-  new_tmp mod "${name}-module"
-  # (set -e does not apply inside a subshell that is the left side of '||': chain with &&.)
-  (
-    cd "${mod}" &&
-      go mod init "local.invalid/${name}" >/dev/null 2>&1 &&
-      for r in "$@"; do go mod edit -replace="${r}" || exit 1; done &&
-      # 'go get' is chatty (a line per module): show its output only when it fails.
-      if [[ -n "${INSTALL_TOOLS_VERBOSE:-}" ]]; then
-        go get -tool "${pkg}@${version}"
-      elif ! go get -tool "${pkg}@${version}" >go-get.log 2>&1; then
-        cat go-get.log >&2
-        exit 1
-      fi &&
-      go build -ldflags="${ldflags}" -o "${out}" "${pkg}"
-  ) || die "${name}: build of ${pkg}@${version} failed"
-  rm -rf "${mod}"
-  [[ -x "${out}" ]] || die "${name}: build produced no binary"
-  "${out}" --help >/dev/null || die "${name}: built binary does not run"
-}
 
 install_crossplane() {
   if [[ -x "${crossplane_bin}" ]]; then
