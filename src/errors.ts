@@ -38,3 +38,36 @@ export function describeValue(value: unknown): string {
   // cannot flood the event stream.
   return shown.length > MAX_SHOWN ? `${shown.slice(0, MAX_SHOWN)}…(${shown.length} characters)` : shown;
 }
+
+/**
+ * Every field of one object that cannot be accepted, reported together so that one Fatal tells
+ * the user everything to fix at once. `field`, `value` and `allowed` are the first problem's.
+ */
+export class FieldErrors extends FieldError {
+  constructor(readonly errors: readonly [FieldError, ...FieldError[]]) {
+    super(errors[0].field, errors[0].value, errors[0].allowed);
+    this.message = errors.map((e) => e.message).join('; ');
+  }
+}
+
+/** Runs field checks one after another and keeps every FieldError instead of stopping at the first. */
+export class FieldChecks {
+  private readonly found: FieldError[] = [];
+
+  /** The check's result, or undefined when it threw a FieldError (which is kept). */
+  check<T>(parse: () => T): T | undefined {
+    try {
+      return parse();
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      this.found.push(...(err instanceof FieldErrors ? err.errors : [err]));
+      return undefined;
+    }
+  }
+
+  /** Throws every kept FieldError as one FieldErrors, if any. */
+  done(): void {
+    const [first, ...rest] = this.found;
+    if (first !== undefined) throw new FieldErrors([first, ...rest]);
+  }
+}

@@ -7,12 +7,15 @@
  * with the request (earlier steps' resources, the context) it passes on unchanged.
  */
 import {
+  Capability,
   Ready,
   Severity,
   Status,
   Target,
   type Condition,
+  type Requirements,
   type Resource,
+  type ResourceSelector,
   type Result,
   type RunFunctionRequest,
   type RunFunctionResponse,
@@ -22,12 +25,13 @@ import type { Logger } from 'pino';
 import { backupHealth, type BackupHealth } from './backup-health.js';
 import { backupLocation, buildBackup } from './builders/backup.js';
 import { buildFilestoreJob } from './builders/filestore.js';
-import { buildRoute, parentRefs } from './builders/route.js';
+import { aliasHosts, buildRedirectRoute, buildRoute, canonicalHosts, parentRefs } from './builders/route.js';
 import { FieldError } from './errors.js';
 import { parseInput } from './input/parse.js';
 import type { Input } from './input/schema.js';
-import type { Obj } from './obj.js';
-import { CRONJOB_READINESS, JOB_READINESS, observedManifest, outputMode, routeReadiness, wrap } from './output.js';
+import { isObject, type Obj } from './obj.js';
+import { identityKey, notOurs, objectKey, pipelineName, TENANT_UID_LABEL, withTenantUid } from './identity.js';
+import { CRONJOB_READINESS, JOB_READINESS, objectApiVersion, observedManifest, outputMode, routeReadiness, wrap, type Readiness } from './output.js';
 import { cronJobVerdict, jobVerdict, routeVerdict, type Verdict } from './ready.js';
 import { backupTime } from './schedule.js';
 import { RETENTION_DAYS, parseTenant, type Tenant } from './tenant.js';
@@ -37,10 +41,21 @@ export interface Deps {
   readonly log: Logger;
 }
 
-/** Pipeline resource names this step owns. The filestore Job's carries its spec hash. */
-export const ROUTE = 'route';
-export const BACKUP = 'backup';
-export const FILESTORE_PREFIX = 'filestore-';
+/**
+ * Prefixes of the pipeline names this step owns (each name is `{prefix}-{8 hex digits}` of the
+ * object's identity, src/identity.ts). `route` and `backup` alone are the names of the first
+ * releases, still honoured for objects made then.
+ */
+export const PREFIXES = ['route', 'redirect', 'backup', 'filestore'] as const;
+const ownsName = (name: string): boolean => PREFIXES.some((p) => name === p || name.startsWith(`${p}-`));
+
+/** One object this step composes, before it is named and wrapped. */
+interface Part {
+  readonly prefix: (typeof PREFIXES)[number];
+  readonly manifest: object;
+  readonly readiness: Readiness;
+  readonly judge: (observed: Obj | undefined) => Verdict;
+}
 
 export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionResponse {
   const desiredIn: State = req.desired ?? { composite: undefined, resources: {} };
@@ -58,13 +73,13 @@ export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionRes
     throw err;
   }
 
-  const taken = Object.keys(desiredIn.resources).find((n) => n === ROUTE || n === BACKUP || n.startsWith(FILESTORE_PREFIX));
+  const taken = Object.keys(desiredIn.resources).find(ownsName);
   if (taken !== undefined) {
     return fatal(
       req,
       desiredIn,
       'ResourceNameConflict',
-      `desired resource ${JSON.stringify(taken)} was set by an earlier pipeline step: this step owns ${ROUTE}, ${BACKUP} and ${FILESTORE_PREFIX}*`,
+      `desired resource ${JSON.stringify(taken)} was set by an earlier pipeline step: this step owns ${PREFIXES.map((p) => `${p}-*`).join(', ')}`,
     );
   }
 
@@ -78,31 +93,52 @@ export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionRes
     );
   }
 
-  const refs = parentRefs(tenant, input);
-  const route = buildRoute(tenant, input);
-  const backup = buildBackup(tenant, input);
-  const filestore = buildFilestoreJob(tenant, input);
-  const filestoreName = `${FILESTORE_PREFIX}${filestore.hash}`;
-  // Object mode wraps each plain object; its name suffix is its pipeline name.
-  const emit =
-    mode === 'Direct'
-      ? (manifest: object): object => manifest
-      : (manifest: object, name: string, readiness: Parameters<typeof wrap>[2]): object => wrap(manifest as Obj, name, readiness, tenant, input);
+  const parts = composeParts(tenant, input);
+  const observedIn = req.observed?.resources ?? {};
+  const answers = { ...req.extraResources, ...req.requiredResources };
+  const requiredField = req.meta?.capabilities.includes(Capability.CAPABILITY_REQUIRED_RESOURCES) ? 'resources' : 'extraResources';
+  const selectors: Record<string, ResourceSelector> = {};
+  const conflicts: string[] = [];
+  const resources: Record<string, Resource> = { ...desiredIn.resources };
+  const verdicts = new Map<Part['prefix'], Verdict>();
+  const seenBy = new Map<Part['prefix'], Obj | undefined>();
 
-  const observed = (name: string): Obj | undefined => observedManifest(req.observed?.resources[name]?.resource);
-  const routeState = routeVerdict(observed(ROUTE), refs, input.gateway.readiness);
-  const jobState = jobVerdict(observed(filestoreName));
-  const cronState = cronJobVerdict(observed(BACKUP));
-  const health = backupHealth(observed(BACKUP), tenant.backupSuspended, input.backup.staleAfterHours, tenant.createdAt, deps.now());
+  for (const part of parts) {
+    const manifest = withTenantUid(part.manifest, tenant.uid) as Obj;
+    // Object mode wraps the plain object; the Object's name is made from its pipeline name.
+    const key = mode === 'Direct' ? identityKey(manifest) : objectKey(objectApiVersion(tenant), manifest);
+    const name = pipelineName(part.prefix, key, observedIn);
+    const composedObj = mode === 'Direct' ? manifest : wrap(manifest, name, part.readiness, tenant, input);
+    const seen = observedManifest(observedIn[name]?.resource);
+    verdicts.set(part.prefix, part.judge(seen));
+    seenBy.set(part.prefix, seen);
 
-  const resources: Record<string, Resource> = {
-    ...desiredIn.resources,
-    [ROUTE]: composed(emit(route, ROUTE, routeReadiness(refs.map((r) => r.sectionName), input.gateway.readiness)), routeState),
-    [BACKUP]: composed(emit(backup, BACKUP, CRONJOB_READINESS), cronState),
-    [filestoreName]: composed(emit(filestore.job, filestoreName, JOB_READINESS), jobState),
-  };
+    if (observedIn[name] !== undefined) {
+      // Already ours: Crossplane made it under this name. Refuse if what it observes now says
+      // another tenant's (provider-kubernetes adopts an existing object without asking).
+      const problem = seen !== undefined && tenant.uid !== undefined && labelOf(seen) !== undefined ? notOurs(seen, tenant.uid) : undefined;
+      if (problem !== undefined) conflicts.push(problem);
+      else resources[name] = composed(composedObj, verdicts.get(part.prefix)!);
+      continue;
+    }
+    // Not made yet: ask Crossplane for whatever already has this object's name. Crossplane
+    // fetches it and calls again before it applies anything (it applies only the last answer,
+    // once the requirements are stable), so the object may go out with the question.
+    selectors[name] = selectorFor(manifest);
+    const answer = answers[name];
+    const existing = answer?.items.find((item) => isObject(item.resource))?.resource;
+    const problem = existing === undefined ? undefined : notOurs(existing, tenant.uid);
+    if (problem !== undefined) conflicts.push(problem);
+    else resources[name] = composed(composedObj, verdicts.get(part.prefix)!);
+  }
 
-  const allReady = routeState.ready && jobState.ready && cronState.ready;
+  if (conflicts.length > 0) return fatal(req, desiredIn, 'ResourceConflict', conflicts.join('; '));
+
+  const routeState = routeConcern(verdicts.get('route')!, verdicts.get('redirect'));
+  const jobState = verdicts.get('filestore')!;
+  const health = backupHealth(seenBy.get('backup'), tenant.backupSuspended, input.backup.staleAfterHours, tenant.createdAt, deps.now());
+
+  const allReady = [...verdicts.values()].every((v) => v.ready);
   const steady = allReady && !health.degraded;
   deps.log.debug({ tag: req.meta?.tag, tenant: tenant.subdomain, ready: allReady }, 'composed tenant');
 
@@ -111,13 +147,71 @@ export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionRes
     desired: { composite: withStatus(desiredIn.composite, status(tenant, input, health)), resources },
     results: warnings([routeState, jobState, health]),
     context: req.context,
-    requirements: undefined,
+    requirements: Object.keys(selectors).length === 0 ? undefined : requirementsOf(requiredField, selectors),
     conditions: [
       condition('RouteReady', routeState.ready ? 'True' : 'False', routeState),
       condition('FilestoreReady', jobState.ready ? 'True' : 'False', jobState),
       condition('BackupHealthy', health.status, health),
     ],
   };
+}
+
+/** The objects of one tenant, in the order their concerns are reported. */
+function composeParts(tenant: Tenant, input: Input): Part[] {
+  const routeRefs = parentRefs(tenant, input, canonicalHosts(tenant));
+  const parts: Part[] = [
+    {
+      prefix: 'route',
+      manifest: buildRoute(tenant, input),
+      readiness: routeReadiness(routeRefs.map((r) => r.sectionName), input.gateway.readiness),
+      judge: (o) => routeVerdict(o, routeRefs, input.gateway.readiness),
+    },
+  ];
+  const redirect = buildRedirectRoute(tenant, input);
+  if (redirect !== undefined) {
+    const aliasRefs = parentRefs(tenant, input, aliasHosts(tenant));
+    parts.push({
+      prefix: 'redirect',
+      manifest: redirect,
+      readiness: routeReadiness(aliasRefs.map((r) => r.sectionName), input.gateway.readiness),
+      judge: (o) => routeVerdict(o, aliasRefs, input.gateway.readiness),
+    });
+  }
+  parts.push(
+    { prefix: 'backup', manifest: buildBackup(tenant, input), readiness: CRONJOB_READINESS, judge: cronJobVerdict },
+    { prefix: 'filestore', manifest: buildFilestoreJob(tenant, input).job, readiness: JOB_READINESS, judge: jobVerdict },
+  );
+  return parts;
+}
+
+/** RouteReady speaks for both routes: the canonical one first, then the alias redirect. */
+function routeConcern(route: Verdict, redirect: Verdict | undefined): Verdict {
+  if (redirect === undefined || !route.ready) return route;
+  if (!redirect.ready) return { ...redirect, message: `alias redirect: ${redirect.message}` };
+  return { ...route, message: `${route.message}; alias redirect: ${redirect.message}` };
+}
+
+const labelOf = (o: Obj): unknown => {
+  const metadata = isObject(o['metadata']) ? o['metadata'] : {};
+  return isObject(metadata['labels']) ? metadata['labels'][TENANT_UID_LABEL] : undefined;
+};
+
+function selectorFor(manifest: Obj): ResourceSelector {
+  const metadata = isObject(manifest['metadata']) ? manifest['metadata'] : {};
+  return {
+    apiVersion: String(manifest['apiVersion']),
+    kind: String(manifest['kind']),
+    matchName: String(metadata['name']),
+    ...(typeof metadata['namespace'] === 'string' ? { namespace: metadata['namespace'] } : {}),
+  };
+}
+
+/**
+ * Crossplane v2 reads requirements.resources (it says so with CAPABILITY_REQUIRED_RESOURCES);
+ * Crossplane v1 reads only the older requirements.extra_resources.
+ */
+function requirementsOf(field: 'resources' | 'extraResources', selectors: Record<string, ResourceSelector>): Requirements {
+  return { extraResources: field === 'extraResources' ? selectors : {}, resources: field === 'resources' ? selectors : {}, schemas: {} };
 }
 
 // No defensive copy here: the builders make fresh plain objects on every call, and the wire

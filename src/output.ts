@@ -48,6 +48,10 @@ export const JOB_READINESS: Readiness = {
 /** A CronJob is a schedule: it is ready once it exists. */
 export const CRONJOB_READINESS: Readiness = { policy: 'SuccessfulCreate' };
 
+/** Cluster-scoped Objects for cluster and legacy XRs; namespaced ones for a namespaced XR. */
+export const objectApiVersion = (tenant: Tenant): string =>
+  tenant.xrNamespace === undefined ? 'kubernetes.crossplane.io/v1alpha2' : 'kubernetes.m.crossplane.io/v1alpha1';
+
 /**
  * The provider-kubernetes Object that manages `manifest`. Cluster-scoped
  * kubernetes.crossplane.io/v1alpha2 for cluster and legacy XRs (Crossplane v1); namespaced
@@ -63,14 +67,14 @@ export function wrap(manifest: Obj, suffix: string, readiness: Readiness, tenant
   };
   if (tenant.xrNamespace === undefined) {
     return {
-      apiVersion: 'kubernetes.crossplane.io/v1alpha2',
+      apiVersion: objectApiVersion(tenant),
       kind: 'Object',
       metadata: { name, labels: metadata['labels'] },
       spec: { ...spec, providerConfigRef: { name: input.output.providerConfigName } },
     };
   }
   return {
-    apiVersion: 'kubernetes.m.crossplane.io/v1alpha1',
+    apiVersion: objectApiVersion(tenant),
     kind: 'Object',
     metadata: { name, namespace: tenant.xrNamespace, labels: metadata['labels'] },
     spec: { ...spec, providerConfigRef: { kind: input.output.providerConfigKind, name: input.output.providerConfigName } },

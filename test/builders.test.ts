@@ -4,7 +4,7 @@ import { Job } from 'kubernetes-models/batch/v1/Job';
 import { describe, expect, it } from 'vitest';
 import { buildBackup } from '../src/builders/backup.js';
 import { buildFilestoreJob } from '../src/builders/filestore.js';
-import { buildRoute } from '../src/builders/route.js';
+import { buildRedirectRoute, buildRoute } from '../src/builders/route.js';
 import { ARCHIVE_SCRIPT, DUMP_SCRIPT, ENCRYPT_SCRIPT, FILESTORE_SCRIPT, UPLOAD_SCRIPT } from '../src/builders/scripts.js';
 import type { Input } from '../src/input/schema.js';
 import type { Tenant } from '../src/tenant.js';
@@ -31,6 +31,14 @@ describe.each(cases)('builders for $name', ({ name, tenant: t, input: i }) => {
     expect(() => new HTTPRoute(route).validate()).not.toThrow();
   });
 
+  it('alias redirect HTTPRoute, when the tenant has aliases, matches its golden file and the Gateway API schema', () => {
+    const redirect = buildRedirectRoute(t(), i());
+    expect(redirect === undefined).toBe(t().hostnames.length === 1);
+    if (redirect === undefined) return;
+    expectGolden(`${name}.redirect`, redirect);
+    expect(() => new HTTPRoute(redirect).validate()).not.toThrow();
+  });
+
   it('backup CronJob matches its golden file and the Kubernetes schema', () => {
     const cron = buildBackup(t(), i());
     expectGolden(`${name}.cronjob`, cron);
@@ -45,10 +53,12 @@ describe.each(cases)('builders for $name', ({ name, tenant: t, input: i }) => {
 });
 
 describe('HTTPRoute', () => {
-  it('attaches once per listener its hostnames need, canonical first', () => {
-    const route = buildRoute(tenant({ aliasDomains: ['planapulse.dev', 'planapulse.online'] }), defaults());
-    expect(route.spec?.parentRefs?.map((p) => p.sectionName)).toEqual(['https-app', 'https-dev', 'https-online']);
-    expect(route.spec?.parentRefs?.every((p) => p.name === 'eg-gateway' && p.namespace === 'plana-odoo')).toBe(true);
+  it('attaches the canonical route to the primary listener only, and the redirect route once per alias listener', () => {
+    const t = tenant({ aliasDomains: ['planapulse.dev', 'planapulse.online'] });
+    expect(buildRoute(t, defaults()).spec?.parentRefs?.map((p) => p.sectionName)).toEqual(['https-app']);
+    const redirect = buildRedirectRoute(t, defaults());
+    expect(redirect?.spec?.parentRefs?.map((p) => p.sectionName)).toEqual(['https-dev', 'https-online']);
+    expect([...(buildRoute(t, defaults()).spec?.parentRefs ?? []), ...(redirect?.spec?.parentRefs ?? [])].every((p) => p.name === 'eg-gateway' && p.namespace === 'plana-odoo')).toBe(true);
   });
 
   it('sends /websocket to 8072 and / to 8069 on worker-odoo, websocket first', () => {
@@ -59,13 +69,33 @@ describe('HTTPRoute', () => {
     ]);
   });
 
-  it('rewrites an alias Host to the database host (dbfilter=^%h$), and only when there are aliases', () => {
-    expect(buildRoute(tenant(), defaults()).spec?.rules?.every((r) => r.filters === undefined)).toBe(true);
-    const rules = buildRoute(tenant({ aliasDomains: ['planapulse.online'] }), defaults()).spec?.rules ?? [];
-    expect(rules.map((r) => r.filters)).toEqual([
-      [{ type: 'URLRewrite', urlRewrite: { hostname: 'acme.planapulse.app' } }],
-      [{ type: 'URLRewrite', urlRewrite: { hostname: 'acme.planapulse.app' } }],
+  it('keeps the canonical route of a tenant with aliases exactly as it is without them: no Host rewrite reaches Odoo', () => {
+    const plain = buildRoute(tenant(), defaults());
+    expect(buildRoute(tenant({ aliasDomains: ['planapulse.online', 'planapulse.dev'] }), defaults())).toEqual(plain);
+    expect(JSON.stringify(plain)).not.toContain('URLRewrite');
+    expect(buildRedirectRoute(tenant(), defaults())).toBeUndefined();
+  });
+
+  it('answers every alias host with a 301 to https://{canonical host}, path and query kept, and no backend', () => {
+    const redirect = buildRedirectRoute(tenant({ aliasDomains: ['planapulse.online'] }), defaults());
+    expect(redirect?.metadata).toMatchObject({ name: 'acme.aliases', namespace: 'plana-odoo-18' });
+    expect(redirect?.spec?.hostnames).toEqual(['acme.planapulse.online']);
+    expect(redirect?.spec?.rules).toEqual([
+      { filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', hostname: 'acme.planapulse.app', statusCode: 301 } }] },
     ]);
+    // No path modifier: Gateway API keeps the request's path (and Envoy its query) on a redirect.
+    expect(JSON.stringify(redirect)).not.toMatch(/backendRefs|replaceFullPath|replacePrefixMatch/);
+    const permanent = buildRedirectRoute(tenant({ aliasDomains: ['planapulse.online'] }), input({ gateway: { aliasRedirectStatusCode: 308 } }));
+    expect(permanent?.spec?.rules?.[0]?.filters?.[0]?.requestRedirect?.statusCode).toBe(308);
+  });
+
+  it('lets Odoo run long requests (Envoy Gateway cuts at 15 s by default) and never times out the websocket', () => {
+    const [websocket, root] = buildRoute(tenant(), defaults()).spec?.rules ?? [];
+    expect(websocket?.timeouts).toEqual({ request: '0s' });
+    expect(root?.timeouts).toEqual({ request: '300s' });
+    const [ws2, root2] = buildRoute(tenant(), input({ gateway: { requestTimeout: '10m' } })).spec?.rules ?? [];
+    expect(root2?.timeouts).toEqual({ request: '10m' });
+    expect(ws2?.timeouts).toEqual({ request: '0s' });
   });
 });
 

@@ -25,9 +25,13 @@ const conditions = (res: RunFunctionResponse) => Object.fromEntries(res.conditio
 describe('runFunction', () => {
   it('composes the three objects on the first reconcile, none ready yet, with a short TTL', () => {
     const res = run();
-    expect(names(res)).toEqual(['route', 'backup', expect.stringMatching(/^filestore-[0-9a-f]{8}$/)]);
+    expect(names(res)).toEqual([
+      expect.stringMatching(/^route-[0-9a-f]{8}$/),
+      expect.stringMatching(/^backup-[0-9a-f]{8}$/),
+      expect.stringMatching(/^filestore-[0-9a-f]{8}$/),
+    ]);
     const r = res.desired!.resources;
-    expect([r['route']!.resource!['kind'], r['backup']!.resource!['kind'], r[names(res)[2]!]!.resource!['kind']]).toEqual(['HTTPRoute', 'CronJob', 'Job']);
+    expect(Object.values(r).map((x) => x.resource!['kind'])).toEqual(['HTTPRoute', 'CronJob', 'Job']);
     expect(Object.values(r).map((x) => x.ready)).toEqual([Ready.READY_FALSE, Ready.READY_FALSE, Ready.READY_FALSE]);
     expect(res.results).toEqual([]);
     expect(res.meta).toEqual({ tag: 'test-tag', ttl: { seconds: 15, nanos: 0 } });
@@ -92,7 +96,7 @@ describe('runFunction', () => {
     const earlier = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'from-step-one' }, data: { a: '1' } };
     const context = { 'apiextensions.crossplane.io/environment': { region: 'bg' } };
     const res = run({ desired: { 'step-one': earlier }, desiredComposite: { status: { fromStepOne: true } }, context });
-    expect(names(res)).toEqual(['step-one', 'route', 'backup', expect.stringMatching(/^filestore-/)]);
+    expect(names(res)).toEqual(['step-one', expect.stringMatching(/^route-/), expect.stringMatching(/^backup-/), expect.stringMatching(/^filestore-/)]);
     expect(res.desired?.resources['step-one']?.resource).toEqual(earlier);
     expect(res.desired?.composite?.resource?.['status']).toMatchObject({ fromStepOne: true, database: 'acme.planapulse.app' });
     expect(res.context).toEqual(context);
@@ -124,16 +128,16 @@ describe('runFunction', () => {
   });
 
   it('refuses to overwrite a resource an earlier step put under one of its names', () => {
-    const res = run({ desired: { route: { apiVersion: 'v1', kind: 'ConfigMap' } } });
+    const res = run({ desired: { 'route-1': { apiVersion: 'v1', kind: 'ConfigMap' } } });
     expect(res.results).toEqual([
       {
         severity: Severity.SEVERITY_FATAL,
         reason: 'ResourceNameConflict',
-        message: 'desired resource "route" was set by an earlier pipeline step: this step owns route, backup and filestore-*',
+        message: 'desired resource "route-1" was set by an earlier pipeline step: this step owns route-*, redirect-*, backup-*, filestore-*',
         target: Target.TARGET_COMPOSITE,
       },
     ]);
-    expect(res.desired?.resources['route']?.resource).toEqual({ apiVersion: 'v1', kind: 'ConfigMap' });
+    expect(res.desired?.resources['route-1']?.resource).toEqual({ apiVersion: 'v1', kind: 'ConfigMap' });
   });
 
   it('drops an old filestore Job whose spec no longer matches (a new name replaces it)', () => {

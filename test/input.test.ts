@@ -25,6 +25,8 @@ describe('parseInput', () => {
         { domain: 'planapulse.online', sectionName: 'https-online' },
         { domain: 'planapulse.dev', sectionName: 'https-dev' },
       ],
+      aliasRedirectStatusCode: 301,
+      requestTimeout: '300s',
       readiness: 'RouteStatus',
     });
     expect(input.odoo.versions.map((v) => [v.version, v.namespace])).toEqual([
@@ -45,6 +47,7 @@ describe('parseInput', () => {
       ageRecipients: [],
     });
     expect(input.filestoreJob.namespace).toBe('crossplane-system');
+    expect(input.tenants.namespaces).toEqual([]);
     expect(input.tenants.reservedSubdomains).toEqual(expect.arrayContaining(['www', 'my', 'api', 'auth', 'git', 'mail', 'matrix', 'chat']));
     expect(Object.isFrozen(input.backup.images)).toBe(true);
   });

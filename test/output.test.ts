@@ -8,6 +8,8 @@ import { INPUT_HEAD, deepFreeze, deps, request, xr, type Obj, type RequestParts 
 
 const run = (parts: RequestParts = {}): RunFunctionResponse => runFunction(deepFreeze(request(parts)), deps);
 const NAMESPACED = xr({}, { namespace: 'crossplane-system' });
+/** Namespaced tenants are accepted only from the namespaces the Input lists. */
+const TENANT_NAMESPACES = { ...INPUT_HEAD, tenants: { namespaces: ['crossplane-system'] } };
 const objectMode = { ...INPUT_HEAD, output: { mode: 'Object' } };
 const resources = (res: RunFunctionResponse): Record<string, Obj> =>
   Object.fromEntries(Object.entries(res.desired?.resources ?? {}).map(([k, v]) => [k, v.resource as Obj]));
@@ -22,7 +24,7 @@ describe('output modes', () => {
   });
 
   it('Auto wraps them in namespaced Objects in the XR\'s namespace for a namespaced XR; the manifests keep their own namespaces', () => {
-    const objects = resources(run({ xr: NAMESPACED }));
+    const objects = resources(run({ xr: NAMESPACED, input: TENANT_NAMESPACES }));
     expectGolden('acme-namespaced.objects', objects);
     for (const o of Object.values(objects)) {
       expect(o).toMatchObject({ apiVersion: 'kubernetes.m.crossplane.io/v1alpha1', kind: 'Object', metadata: { namespace: 'crossplane-system' } });
@@ -34,10 +36,11 @@ describe('output modes', () => {
       ['CronJob', 'backup'],
       ['Job', 'crossplane-system'],
     ]);
-    expect(Object.values(objects).map((o) => (o['metadata'] as Obj)['name'])).toEqual([
-      'plana-acme-route',
-      'plana-acme-backup',
-      expect.stringMatching(/^plana-acme-filestore-[0-9a-f]{8}$/),
+    expect(Object.values(objects).map((o) => (o['metadata'] as Obj)['name'])).toEqual(Object.keys(objects).map((name) => `plana-acme-${name}`));
+    expect(Object.keys(objects)).toEqual([
+      expect.stringMatching(/^route-[0-9a-f]{8}$/),
+      expect.stringMatching(/^backup-[0-9a-f]{8}$/),
+      expect.stringMatching(/^filestore-[0-9a-f]{8}$/),
     ]);
   });
 
@@ -67,19 +70,19 @@ describe('output modes', () => {
   });
 
   it('reads readiness, conditions and status from the wrapped objects\' observed manifests', () => {
-    const first = resources(run({ xr: NAMESPACED }));
-    const jobName = Object.keys(first).find((k) => k.startsWith('filestore-'))!;
-    const route = manifestOf(first['route']!);
+    const first = resources(run({ xr: NAMESPACED, input: TENANT_NAMESPACES }));
+    const [routeName, backupName, jobName] = Object.keys(first) as [string, string, string];
+    const route = manifestOf(first[routeName]!);
     const observed = {
-      route: observedObject({
+      [routeName]: observedObject({
         ...route,
         metadata: { ...(route['metadata'] as Obj), generation: 1 },
         status: { parents: [{ parentRef: { name: 'eg-gateway', namespace: 'plana-odoo', sectionName: 'https-app' }, conditions: [{ type: 'Accepted', status: 'True' }, { type: 'ResolvedRefs', status: 'True' }] }] },
       }),
-      backup: observedObject({ ...manifestOf(first['backup']!), status: { lastSuccessfulTime: '2026-11-22T01:00:00Z' } }),
+      [backupName]: observedObject({ ...manifestOf(first[backupName]!), status: { lastSuccessfulTime: '2026-11-22T01:00:00Z' } }),
       [jobName]: observedObject({ ...manifestOf(first[jobName]!), status: { conditions: [{ type: 'Complete', status: 'True' }] } }),
     };
-    const res = run({ xr: NAMESPACED, observed });
+    const res = run({ xr: NAMESPACED, input: TENANT_NAMESPACES, observed });
     expect(Object.values(res.desired!.resources).map((r) => r.ready)).toEqual([Ready.READY_TRUE, Ready.READY_TRUE, Ready.READY_TRUE]);
     expect(res.conditions.map((c) => [c.type, c.status])).toEqual([
       ['RouteReady', Status.STATUS_CONDITION_TRUE],
@@ -95,7 +98,7 @@ describe('output modes', () => {
   });
 
   it('refuses Direct for a namespaced XR: Crossplane would force every object into the XR\'s namespace', () => {
-    const res = run({ xr: NAMESPACED, input: { ...INPUT_HEAD, output: { mode: 'Direct' } } });
+    const res = run({ xr: NAMESPACED, input: { ...TENANT_NAMESPACES, output: { mode: 'Direct' } } });
     expect(res.results).toEqual([
       expect.objectContaining({
         severity: Severity.SEVERITY_FATAL,

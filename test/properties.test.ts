@@ -4,7 +4,7 @@ import { Severity } from '@crossplane-org/function-sdk-typescript';
 import { describe, expect, it } from 'vitest';
 import { buildBackup } from '../src/builders/backup.js';
 import { buildFilestoreJob } from '../src/builders/filestore.js';
-import { buildRoute } from '../src/builders/route.js';
+import { buildRedirectRoute, buildRoute } from '../src/builders/route.js';
 import { FieldError } from '../src/errors.js';
 import { runFunction } from '../src/fn.js';
 import { backupTime } from '../src/schedule.js';
@@ -54,7 +54,8 @@ describe('properties', () => {
         for (const name of [route.metadata?.name, cron.metadata?.name, job.metadata?.name]) expect(name).toMatch(LABEL);
         const commands = [...(cron.spec?.jobTemplate.spec?.template.spec?.initContainers ?? []), ...(cron.spec?.jobTemplate.spec?.template.spec?.containers ?? []), ...(job.spec?.template.spec?.containers ?? [])].map((c) => JSON.stringify(c.command));
         for (const command of commands) expect(command).not.toContain(t.database);
-        expect(route.spec?.hostnames).toHaveLength(1 + aliases.length);
+        expect(route.spec?.hostnames).toEqual([t.database]);
+        expect(buildRedirectRoute(t, defaults())?.spec?.hostnames ?? []).toHaveLength(aliases.length);
       }),
       { numRuns: RUNS },
     );

@@ -194,15 +194,15 @@ describe('RunFunction', () => {
     const resources = v1.res?.desired?.resources ?? {};
     const names = Object.keys(resources).sort();
     expect(names).toHaveLength(3);
-    expect(names[0]).toBe('backup');
-    expect(names[1]).toMatch(/^filestore-[0-9a-z]+$/);
-    expect(names[2]).toBe('route');
+    expect(names[0]).toMatch(/^backup-[0-9a-f]{8}$/);
+    expect(names[1]).toMatch(/^filestore-[0-9a-f]{8}$/);
+    expect(names[2]).toMatch(/^route-[0-9a-f]{8}$/);
     const kind = (name: string): unknown => {
       const r = resources[name]?.resource;
       return { apiVersion: r?.['apiVersion'], kind: r?.['kind'] };
     };
-    expect(kind('route')).toStrictEqual({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' });
-    expect(kind('backup')).toStrictEqual({ apiVersion: 'batch/v1', kind: 'CronJob' });
+    expect(kind(names[2] ?? '')).toStrictEqual({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' });
+    expect(kind(names[0] ?? '')).toStrictEqual({ apiVersion: 'batch/v1', kind: 'CronJob' });
     expect(kind(names[1] ?? '')).toStrictEqual({ apiVersion: 'batch/v1', kind: 'Job' });
     expect(v1.res?.meta?.tag).toBe('tag-1');
     expect(v1.res?.results.filter((r) => r.severity === Severity.SEVERITY_FATAL)).toStrictEqual([]);

@@ -18,6 +18,8 @@ describe('parseTenant', () => {
     expect(tenant()).toEqual({
       xrName: 'acme',
       xrNamespace: undefined,
+      uid: undefined,
+      claim: undefined,
       subdomain: 'acme',
       projectId: 23,
       tier: 'pro',
@@ -134,9 +136,38 @@ describe('parseTenant', () => {
 
   it('requires the XR to be named after its subdomain, so two XRs cannot claim one tenant\'s objects', () => {
     expect(() => parseTenant(xr({}, { name: 'intruder' }), defaults())).toThrow(
-      'metadata.name: "intruder" is not allowed: must be "acme", the XR\'s spec.subdomain: the tenant\'s objects are named after it, so one XR per subdomain',
+      'metadata.name: "intruder" is not allowed: must be "acme", the XR\'s spec.subdomain: a tenant is named after its subdomain (input.tenants.requireNameMatch)',
     );
     expect(parseTenant(xr({}, { name: 'other' }), input({ tenants: { requireNameMatch: false } })).subdomain).toBe('acme');
+  });
+
+  // A claim `acme` in namespace `sales` makes the composite `acme-x7k2p` (Crossplane v1's claim
+  // syncer sets generateName "{claim}-" and these two labels).
+  const claimed = (claim: string, extra: Obj = {}) =>
+    xr({}, { name: `${claim}-x7k2p`, labels: { 'crossplane.io/claim-name': claim, 'crossplane.io/claim-namespace': 'sales' }, ...extra });
+
+  it('accepts a claim-made XR: its generated name is not the tenant\'s, the claim\'s name is', () => {
+    const t = parseTenant(claimed('acme'), defaults());
+    expect(t).toMatchObject({ xrName: 'acme-x7k2p', subdomain: 'acme', claim: { name: 'acme', namespace: 'sales' }, xrNamespace: undefined });
+  });
+
+  it('rejects a claim named after another tenant, naming the claim-name label', () => {
+    expect(() => parseTenant(claimed('intruder'), defaults())).toThrow(
+      'metadata.labels["crossplane.io/claim-name"]: "intruder" is not allowed: must be the claim\'s name "acme", the XR\'s spec.subdomain',
+    );
+  });
+
+  it('lists every invalid field of the XR in one error, each with field, value and what is allowed', () => {
+    const err = rejection({ subdomain: 'Bad_Name', projectId: -1, tier: 'gold', odooVersion: '12', aliasDomains: ['evil.com'], backup: { suspend: 'yes' } });
+    expect(err.message.split('; ')).toEqual([
+      'spec.subdomain: "Bad_Name" is not allowed: must be a DNS label of lowercase letters, digits and inner hyphens, at most 30 characters',
+      'spec.projectId: -1 is not allowed: must be a positive integer',
+      'spec.tier: "gold" is not allowed: must be one of starter, pro, enterprise',
+      'spec.odooVersion: "12" is not allowed: must be a string, one of "17", "18", "19"',
+      'spec.aliasDomains[0]: "evil.com" is not allowed: must be a list of distinct alias domains, each one of planapulse.online, planapulse.dev',
+      'spec.backup.suspend: "yes" is not allowed: must be true or false',
+    ]);
+    expect(err.field).toBe('spec.subdomain');
   });
 
   it('rejects an XR without a spec', () => {

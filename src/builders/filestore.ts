@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { Input } from '../input/schema.js';
 import type { Tenant } from '../tenant.js';
-import { envVar, podSecurity, scriptContainer, tenantLabels } from './common.js';
+import { envVar, podLabels, podSecurity, scriptContainer, tenantLabels } from './common.js';
 import { FILESTORE_SCRIPT } from './scripts.js';
 
 const MOUNT = '/filestore';
@@ -23,13 +23,12 @@ export interface FilestoreJob {
 
 export function buildFilestoreJob(tenant: Tenant, input: Input): FilestoreJob {
   const f = input.filestoreJob;
-  const labels = tenantLabels(tenant, 'filestore');
   const root = input.odoo.filestoreSubPath === '' ? MOUNT : `${MOUNT}/${input.odoo.filestoreSubPath}`;
   const spec = {
     backoffLimit: f.backoffLimit,
     activeDeadlineSeconds: f.activeDeadlineSeconds,
     template: {
-      metadata: { labels },
+      metadata: { labels: podLabels(tenant, 'filestore') },
       spec: {
         restartPolicy: 'Never',
         automountServiceAccountToken: false,
@@ -55,13 +54,15 @@ export function buildFilestoreJob(tenant: Tenant, input: Input): FilestoreJob {
       },
     },
   } satisfies IJob['spec'];
-  const hash = createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 8);
+  // What the Job does and where it runs; its metadata labels (tier, project id) are left out, so
+  // that changing them relabels this Job instead of replacing it and running it again.
+  const hash = createHash('sha256').update(JSON.stringify([f.namespace, tenant.subdomain, spec])).digest('hex').slice(0, 8);
   return {
     hash,
     job: {
       apiVersion: 'batch/v1',
       kind: 'Job',
-      metadata: { name: `filestore-${tenant.subdomain}-${hash}`, namespace: f.namespace, labels },
+      metadata: { name: `filestore-${tenant.subdomain}-${hash}`, namespace: f.namespace, labels: tenantLabels(tenant, 'filestore') },
       spec,
     },
   };

@@ -86,6 +86,17 @@ export const InputSchema = Type.Object(
         minItems: 1,
         maxItems: 16,
       }),
+      aliasRedirectStatusCode: Type.Union([Type.Literal(301), Type.Literal(308)], {
+        description:
+          'Status of the redirect an alias host answers with, to https://{subdomain}.{primaryDomain} with path and query kept. Alias hosts are never sent to Odoo: the Host header picks the database (dbfilter=^%h$), and Envoy Gateway keeps the original host in X-Forwarded-Host on a rewrite, which Odoo in proxy mode puts back. 308 keeps the method and body of a POST.',
+        default: 301,
+      }),
+      requestTimeout: Type.String({
+        description:
+          'Gateway API request timeout of the HTTPRoute\'s / rule (Envoy Gateway\'s own default is 15 s, which cuts Odoo\'s reports, imports and exports). Keep it above Odoo\'s limit_time_real (120 s by default) so that Odoo, not the gateway, ends a request that runs too long. "0s" disables it. The /websocket rule never has a request timeout.',
+        default: '300s',
+        pattern: '^([0-9]{1,5}(h|m|s|ms)){1,4}$',
+      }),
       readiness: Type.Union([Type.Literal('RouteStatus'), Type.Literal('Exists')], {
         description:
           'RouteStatus: the route is ready when the Gateway reports Accepted and ResolvedRefs for every parentRef. Exists: ready once it exists, for gateways that write no route status.',
@@ -126,6 +137,12 @@ export const InputSchema = Type.Object(
         description:
           'An XR\'s metadata.name must equal its spec.subdomain (PLANA\'s convention). Every object is named after the subdomain, so this keeps two XRs from claiming one tenant\'s names.',
         default: true,
+      }),
+      namespaces: Type.Array(Type.String({ pattern: DNS_LABEL }), {
+        description:
+          'Namespaces that may hold namespaced PLANAClients (Crossplane v2). Tenant names are global (hostnames, databases, object names), so two namespaces must not both declare one tenant: a namespaced XR elsewhere is refused. Empty: namespaced PLANAClients are refused. Claims (Crossplane v1) are not limited by it: their cluster-scoped XRs and Objects are.',
+        default: [],
+        maxItems: 1000,
       }),
       reservedSubdomains: Type.Array(Type.String({ pattern: DNS_LABEL }), {
         description: 'Subdomains the platform keeps for itself; an XR that asks for one is rejected.',
