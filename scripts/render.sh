@@ -37,20 +37,27 @@ for _ in $(seq 1 100); do
 done
 
 # name | CLI (v2: crossplane v2.5.0 + core v2.3.4; v1: crank v1.20.11) | XRD | XR | Composition |
-# observed-state folder ("-" for none) | expected exit code
+# observed-state folder ("-" for none) | required resources, what the cluster already holds
+# ("-" for none) | expected exit code
 scenarios=(
-  "acme|v2|examples/xrd.yaml|examples/xr.yaml|examples/composition.yaml|-|0"
-  "acme-ready|v2|examples/xrd.yaml|examples/xr.yaml|examples/composition.yaml|examples/observed/ready|0"
-  "acme-degraded|v2|examples/xrd.yaml|examples/xr.yaml|examples/composition.yaml|examples/observed/degraded|0"
-  "boreal-v19-alias|v2|examples/xrd.yaml|examples/xr-v19-alias.yaml|examples/composition.yaml|-|0"
-  "zora-enterprise|v2|examples/xrd.yaml|examples/xr-enterprise.yaml|examples/composition.yaml|-|0"
+  "acme|v2|examples/xrd.yaml|examples/xr.yaml|examples/composition.yaml|-|-|0"
+  "acme-ready|v2|examples/xrd.yaml|examples/xr.yaml|examples/composition.yaml|examples/observed/ready|-|0"
+  "acme-degraded|v2|examples/xrd.yaml|examples/xr.yaml|examples/composition.yaml|examples/observed/degraded|-|0"
+  # The major upgrade 18 -> 19 from the observed v18 state: the route moves to plana-odoo-19.
+  "acme-upgrade-v19|v2|examples/xrd.yaml|examples/xr-upgrade-v19.yaml|examples/composition.yaml|examples/observed/ready|-|0"
+  # A hand-made HTTPRoute already holds acme's name: ResourceConflict, nothing composed.
+  "acme-takeover-refused|v2|examples/xrd.yaml|examples/xr.yaml|examples/composition.yaml|-|examples/required/foreign-route.yaml|1"
+  "boreal-v19-alias|v2|examples/xrd.yaml|examples/xr-v19-alias.yaml|examples/composition.yaml|-|-|0"
+  "zora-enterprise|v2|examples/xrd.yaml|examples/xr-enterprise.yaml|examples/composition.yaml|-|-|0"
   # crank v2.2 exits 3 on a Fatal result; the v2.5 CLI driving the core binary exits 1 and
   # prints the Fatal's message, which the golden file holds.
-  "invalid|v2|examples/xrd.yaml|examples/xr-invalid.yaml|examples/composition.yaml|-|1"
-  "namespaced|v2|examples/namespaced/xrd.yaml|examples/namespaced/xr.yaml|examples/composition.yaml|-|0"
-  "namespaced-ready|v2|examples/namespaced/xrd.yaml|examples/namespaced/xr.yaml|examples/composition.yaml|examples/namespaced/observed|0"
-  "v1|v1|examples/v1/xrd.yaml|examples/v1/xr.yaml|examples/v1/composition.yaml|-|0"
-  "v1-ready|v1|examples/v1/xrd.yaml|examples/v1/xr.yaml|examples/v1/composition.yaml|examples/v1/observed|0"
+  "invalid|v2|examples/xrd.yaml|examples/xr-invalid.yaml|examples/composition.yaml|-|-|1"
+  "namespaced|v2|examples/namespaced/xrd.yaml|examples/namespaced/xr.yaml|examples/composition.yaml|-|-|0"
+  "namespaced-ready|v2|examples/namespaced/xrd.yaml|examples/namespaced/xr.yaml|examples/composition.yaml|examples/namespaced/observed|-|0"
+  "v1|v1|examples/v1/xrd.yaml|examples/v1/xr.yaml|examples/v1/composition.yaml|-|-|0"
+  "v1-ready|v1|examples/v1/xrd.yaml|examples/v1/xr.yaml|examples/v1/composition.yaml|examples/v1/observed|-|0"
+  # The composite a claim sales/acme makes: a generated name, the claim's name in a label.
+  "v1-claim|v1|examples/v1/xrd.yaml|examples/v1/xr-claim.yaml|examples/v1/composition.yaml|-|-|0"
 )
 
 failed=0
@@ -58,7 +65,7 @@ mkdir -p examples/rendered .cache/rendered
 # The Function, pointed at the port the function listens on (crank has no -a flag).
 sed -e "s|runtime-development-target: .*|runtime-development-target: 127.0.0.1:${port}|" examples/functions.yaml >.cache/rendered/functions.yaml
 for s in "${scenarios[@]}"; do
-  IFS='|' read -r name cli xrd xr composition observed want <<<"$s"
+  IFS='|' read -r name cli xrd xr composition observed required want <<<"$s"
   if [ "$cli" = v2 ]; then
     cmd=("$CROSSPLANE_BIN" render "$xr" "$composition" .cache/rendered/functions.yaml
       "--crossplane-binary=${CROSSPLANE_CORE_BIN}" "--xrd=${xrd}" -r --timeout=30s)
@@ -66,6 +73,7 @@ for s in "${scenarios[@]}"; do
     cmd=("$CRANK_BIN" render "$xr" "$composition" .cache/rendered/functions.yaml -r --timeout=30s)
   fi
   [ "$observed" != "-" ] && cmd+=(-o "$observed")
+  [ "$required" != "-" ] && cmd+=(-e "$required")
   out=.cache/rendered/${name}.yaml
   set +e
   "${cmd[@]}" 2>.cache/rendered/${name}.stderr | node scripts/normalize-render.mjs >"$out"

@@ -92,13 +92,14 @@ if (fatal.length > 0) fail(`Fatal result: ${fatal.map((r) => r.message).join('; 
 const desired = res.desired?.resources ?? {};
 const names = Object.keys(desired).sort();
 const kind = (n) => desired[n]?.resource?.kind;
-const filestore = names.filter((n) => n.startsWith('filestore-'));
 const problems = [];
-if (kind('route') !== 'HTTPRoute') problems.push(`route is ${kind('route') ?? 'missing'}, want HTTPRoute`);
-if (kind('backup') !== 'CronJob') problems.push(`backup is ${kind('backup') ?? 'missing'}, want CronJob`);
-if (filestore.length !== 1) problems.push(`${filestore.length} filestore-* resources, want 1`);
-else if (kind(filestore[0]) !== 'Job') problems.push(`${filestore[0]} is ${kind(filestore[0])}, want Job`);
-if (names.length !== 3) problems.push(`desired resources ${names.join(', ')}, want exactly route, backup, filestore-*`);
+// Pipeline names are {prefix}-{8 hex digits of the object's identity} (src/identity.ts).
+for (const [prefix, want] of [['route', 'HTTPRoute'], ['backup', 'CronJob'], ['filestore', 'Job']]) {
+  const found = names.filter((n) => new RegExp(`^${prefix}-[0-9a-f]{8}$`).test(n));
+  if (found.length !== 1) problems.push(`${found.length} ${prefix}-* resources, want 1`);
+  else if (kind(found[0]) !== want) problems.push(`${found[0]} is ${kind(found[0])}, want ${want}`);
+}
+if (names.length !== 3) problems.push(`desired resources ${names.join(', ')}, want exactly route-*, backup-*, filestore-*`);
 if (problems.length > 0) fail(problems.join('; '));
 console.log(
   `ok   RunFunction (${label}): desired ${names.map((n) => `${n} (${kind(n)})`).join(', ')}; ` +
