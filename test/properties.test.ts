@@ -135,16 +135,16 @@ describe('properties', () => {
       fc.jsonValue(),
       fc.record({ metadata: fc.record({ generation: fc.integer({ min: 0, max: 3 }) }), status: fc.record({ parents: fc.array(fc.record({ parentRef: fc.record({ name: fc.constantFrom('eg-gateway', 'x'), namespace: fc.constantFrom('plana-odoo', 'y'), sectionName: fc.constantFrom('https-app', 'https-dev') }), conditions: fc.array(condition, { maxLength: 3 }) }), { maxLength: 3 }), conditions: fc.array(condition, { maxLength: 3 }), lastSuccessfulTime: fc.oneof(fc.constant('2026-11-22T01:00:00Z'), fc.string({ maxLength: 5 })) }, { requiredKeys: [] }) }, { requiredKeys: [] }),
     );
-    const jobName = Object.keys(runFunction(request(), deps).desired?.resources ?? {})[2]!;
+    const [routeName, backupName, jobName] = Object.keys(runFunction(request(), deps).desired?.resources ?? {}) as [string, string, string];
     fc.assert(
-      fc.property(fc.record({ route: blob, backup: blob, [jobName]: blob }, { requiredKeys: [] }), (observed) => {
+      fc.property(fc.record({ [routeName]: blob, [backupName]: blob, [jobName]: blob }, { requiredKeys: [] }), (observed) => {
         const res = runFunction(deepFreeze(request({ observed: observed as Record<string, Obj> })), deps);
         expect(res.results.every((r) => r.severity === Severity.SEVERITY_WARNING)).toBe(true);
         const ready = Object.fromEntries(Object.entries(res.desired?.resources ?? {}).map(([k, v]) => [k, v.ready === 1]));
-        const route = observed['route'] as Obj | undefined;
-        if (ready['route']) expect(JSON.stringify(route)).toMatch(/"Accepted".*"True"|"True".*"Accepted"/);
+        const route = observed[routeName] as Obj | undefined;
+        if (ready[routeName]) expect(JSON.stringify(route)).toMatch(/"Accepted".*"True"|"True".*"Accepted"/);
         if (ready[jobName]) expect(JSON.stringify(observed[jobName])).toContain('Complete');
-        if (ready['backup']) expect(observed['backup']).toBeDefined();
+        if (ready[backupName]) expect(observed[backupName]).toBeDefined();
       }),
       { numRuns: RUNS },
     );

@@ -38,21 +38,47 @@ describe('crossplane render of the examples', () => {
     const docs = rendered('acme');
     expect(ours(docs).map((d) => [d.kind, d.metadata?.['namespace'], d.metadata?.['name']])).toEqual([
       ['CronJob', 'backup', 'backup-acme'],
-      ['Job', 'crossplane-system', 'filestore-acme-546cbe53'],
+      ['Job', 'crossplane-system', 'filestore-acme-8c8ffff2'],
       ['HTTPRoute', 'plana-odoo-18', 'acme'],
     ]);
     expect(xrOf(docs).status).toMatchObject({ database: 'acme.planapulse.app', url: 'https://acme.planapulse.app', namespace: 'plana-odoo-18' });
   });
 
-  it('boreal: Odoo 19 with its alias on both listeners', () => {
-    const route = ours(rendered('boreal-v19-alias')).find((d) => d.kind === 'HTTPRoute')!;
-    expect(route.metadata?.['namespace']).toBe('plana-odoo-19');
-    expect((route['spec'] as Obj)['hostnames']).toEqual(['boreal.planapulse.app', 'boreal.planapulse.online']);
+  it('boreal: Odoo 19; the canonical route on https-app, the alias answered by a redirect route on https-online', () => {
+    const routes = ours(rendered('boreal-v19-alias')).filter((d) => d.kind === 'HTTPRoute');
+    expect(routes.map((r) => [r.metadata?.['namespace'], r.metadata?.['name'], (r['spec'] as Obj)['hostnames']])).toEqual([
+      ['plana-odoo-19', 'boreal', ['boreal.planapulse.app']],
+      ['plana-odoo-19', 'boreal.aliases', ['boreal.planapulse.online']],
+    ]);
+    expect(JSON.stringify(routes[1])).toContain('"requestRedirect":{"scheme":"https","hostname":"boreal.planapulse.app","statusCode":301}');
+    expect(JSON.stringify(routes[0])).not.toContain('URLRewrite');
   });
 
-  it('invalid: the Fatal result names the field, the value and the rule', () => {
-    expect(readFileSync('examples/rendered/invalid.yaml', 'utf8')).toContain(
-      'returned a fatal result: spec.subdomain: "x; rm -rf /" is not allowed: must be a DNS label of lowercase letters, digits and inner hyphens, at most 30 characters',
+  it('acme-upgrade-v19: from the observed v18 state the route is composed in plana-odoo-19, none in plana-odoo-18, not ready yet', () => {
+    const docs = rendered('acme-upgrade-v19');
+    const routes = ours(docs).filter((d) => d.kind === 'HTTPRoute');
+    expect(routes.map((r) => [r.metadata?.['namespace'], r.metadata?.['name']])).toEqual([['plana-odoo-19', 'acme']]);
+    expect(conditions(docs)['RouteReady']).toEqual(['False', 'Creating']);
+    expect(xrOf(docs).status).toMatchObject({ namespace: 'plana-odoo-19' });
+  });
+
+  it('acme-takeover-refused: a hand-made route where acme\'s belongs is refused with a ResourceConflict, nothing composed', () => {
+    const text = readFileSync('examples/rendered/acme-takeover-refused.yaml', 'utf8');
+    expect(text).toContain('HTTPRoute plana-odoo-18/acme already exists and has no planapulse.com/tenant-uid label');
+    expect(text).toContain('refusing to take it over');
+  });
+
+  it('v1-claim: the composite a claim makes (generated name, claim name label) is accepted and composed', () => {
+    const docs = rendered('v1-claim');
+    expect(ours(docs).map((o) => o.kind)).toEqual(Array(3).fill('Object'));
+    expect(xrOf(docs).metadata?.['name']).toBe('acme-x7k2p');
+    expect(xrOf(docs).status).toMatchObject({ database: 'acme.planapulse.app' });
+  });
+
+  it('invalid: one Fatal result names every invalid field, its value and the rule', () => {
+    const text = readFileSync('examples/rendered/invalid.yaml', 'utf8');
+    expect(text).toContain(
+      'spec.subdomain: "x; rm -rf /" is not allowed: must be a DNS label of lowercase letters, digits and inner hyphens, at most 30 characters; spec.tier: "gold" is not allowed: must be one of starter, pro, enterprise',
     );
   });
 
