@@ -163,7 +163,7 @@ function composeParts(tenant: Tenant, input: Input): Part[] {
     {
       prefix: 'route',
       manifest: buildRoute(tenant, input),
-      readiness: routeReadiness(routeRefs.map((r) => r.sectionName), input.gateway.readiness),
+      readiness: routeReadiness(routeRefs, input.gateway.readiness),
       judge: (o) => routeVerdict(o, routeRefs, input.gateway.readiness),
     },
   ];
@@ -173,7 +173,7 @@ function composeParts(tenant: Tenant, input: Input): Part[] {
     parts.push({
       prefix: 'redirect',
       manifest: redirect,
-      readiness: routeReadiness(aliasRefs.map((r) => r.sectionName), input.gateway.readiness),
+      readiness: routeReadiness(aliasRefs, input.gateway.readiness),
       judge: (o) => routeVerdict(o, aliasRefs, input.gateway.readiness),
     });
   }

@@ -4,6 +4,7 @@
  * (which may compose only into their own namespace). Readiness works on the plain object
  * either way: `observedManifest` unwraps what provider-kubernetes observed.
  */
+import type { ParentRef } from './builders/route.js';
 import type { Input } from './input/schema.js';
 import type { Tenant } from './tenant.js';
 import { isObject, type Obj } from './obj.js';
@@ -26,16 +27,31 @@ export type Readiness = { readonly policy: 'SuccessfulCreate' } | { readonly pol
 const conditionTrue = (holder: string, type: string): string =>
   `${holder}.conditions.exists(c, c.type == '${type}' && c.status == 'True')`;
 
-/** Accepted and ResolvedRefs on every listener the route attaches to. Section names are DNS labels. */
-export function routeReadiness(sections: readonly string[], mode: Input['gateway']['readiness']): Readiness {
+/** A condition of the route's current generation (src/ready.ts ignores stale ones too). */
+const currentConditionTrue = (type: string): string =>
+  `p.conditions.exists(c, c.type == '${type}' && c.status == 'True' && ` +
+  `(!has(c.observedGeneration) || !has(object.metadata.generation) || c.observedGeneration >= object.metadata.generation))`;
+
+/**
+ * Accepted and ResolvedRefs, for the route's current generation, from our Gateway on every
+ * listener the route attaches to: the same rule as routeVerdict in src/ready.ts, with Gateway
+ * API's defaults for an omitted parentRef namespace (the route's), group and kind. Names and
+ * section names are DNS names and labels, so they need no quoting beyond the single quotes.
+ */
+export function routeReadiness(refs: readonly ParentRef[], mode: Input['gateway']['readiness']): Readiness {
   if (mode === 'Exists') return { policy: 'SuccessfulCreate' };
-  const list = sections.map((s) => `'${s}'`).join(', ');
+  const gateway = refs[0];
+  const list = refs.map((r) => `'${r.sectionName}'`).join(', ');
   return {
     policy: 'DeriveFromCelQuery',
     celQuery:
       `has(object.status) && has(object.status.parents) && [${list}].all(s, object.status.parents.exists(p, ` +
+      `p.parentRef.name == '${gateway?.name ?? ''}' && ` +
+      `(has(p.parentRef.namespace) ? p.parentRef.namespace : object.metadata.namespace) == '${gateway?.namespace ?? ''}' && ` +
+      `(has(p.parentRef.group) ? p.parentRef.group : 'gateway.networking.k8s.io') == 'gateway.networking.k8s.io' && ` +
+      `(has(p.parentRef.kind) ? p.parentRef.kind : 'Gateway') == 'Gateway' && ` +
       `has(p.parentRef.sectionName) && p.parentRef.sectionName == s && has(p.conditions) && ` +
-      `${conditionTrue('p', 'Accepted')} && ${conditionTrue('p', 'ResolvedRefs')}))`,
+      `${currentConditionTrue('Accepted')} && ${currentConditionTrue('ResolvedRefs')}))`,
   };
 }
 

@@ -57,8 +57,10 @@ describe('output modes', () => {
     const objects = Object.values(resources(run({ input: { ...objectMode, gateway: {} } })));
     const [route, backup, job] = objects.map((o) => (o['spec'] as Obj)['readiness'] as Obj);
     expect(route!['policy']).toBe('DeriveFromCelQuery');
+    // Our Gateway (name, namespace, group, kind, with Gateway API's defaults) on every listener,
+    // Accepted and ResolvedRefs for the current generation: test/readiness-cel.test.ts evaluates it.
     expect(route!['celQuery']).toBe(
-      "has(object.status) && has(object.status.parents) && ['https-app'].all(s, object.status.parents.exists(p, has(p.parentRef.sectionName) && p.parentRef.sectionName == s && has(p.conditions) && p.conditions.exists(c, c.type == 'Accepted' && c.status == 'True') && p.conditions.exists(c, c.type == 'ResolvedRefs' && c.status == 'True')))",
+      "has(object.status) && has(object.status.parents) && ['https-app'].all(s, object.status.parents.exists(p, p.parentRef.name == 'eg-gateway' && (has(p.parentRef.namespace) ? p.parentRef.namespace : object.metadata.namespace) == 'plana-odoo' && (has(p.parentRef.group) ? p.parentRef.group : 'gateway.networking.k8s.io') == 'gateway.networking.k8s.io' && (has(p.parentRef.kind) ? p.parentRef.kind : 'Gateway') == 'Gateway' && has(p.parentRef.sectionName) && p.parentRef.sectionName == s && has(p.conditions) && p.conditions.exists(c, c.type == 'Accepted' && c.status == 'True' && (!has(c.observedGeneration) || !has(object.metadata.generation) || c.observedGeneration >= object.metadata.generation)) && p.conditions.exists(c, c.type == 'ResolvedRefs' && c.status == 'True' && (!has(c.observedGeneration) || !has(object.metadata.generation) || c.observedGeneration >= object.metadata.generation))))",
     );
     expect(backup).toEqual({ policy: 'SuccessfulCreate' });
     expect(job).toEqual({
