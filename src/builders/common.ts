@@ -9,20 +9,6 @@ export const MANAGED_BY = 'function-plana-tenant';
 
 export type Component = 'route' | 'redirect' | 'backup' | 'filestore';
 
-/** Labels that identify the tenant, its tier, version and project on every object. */
-export function tenantLabels(tenant: Tenant, component: Component): Record<string, string> {
-  return {
-    'app.kubernetes.io/name': 'plana-tenant',
-    'app.kubernetes.io/instance': tenant.subdomain,
-    'app.kubernetes.io/component': component,
-    'app.kubernetes.io/managed-by': MANAGED_BY,
-    'planapulse.com/tenant': tenant.subdomain,
-    'planapulse.com/tier': tenant.tier,
-    'planapulse.com/odoo-version': tenant.odooVersion,
-    'planapulse.com/project-id': String(tenant.projectId),
-  };
-}
-
 /**
  * Labels for a Job's pod template, which is immutable: only what never changes for one Job, so
  * that a new tier or project id relabels the Job without having to replace it.
@@ -34,6 +20,16 @@ export function podLabels(tenant: Tenant, component: Component): Record<string, 
     'app.kubernetes.io/component': component,
     'app.kubernetes.io/managed-by': MANAGED_BY,
     'planapulse.com/tenant': tenant.subdomain,
+  };
+}
+
+/** Labels that identify the tenant, its tier, version and project on every object. */
+export function tenantLabels(tenant: Tenant, component: Component): Record<string, string> {
+  return {
+    ...podLabels(tenant, component),
+    'planapulse.com/tier': tenant.tier,
+    'planapulse.com/odoo-version': tenant.odooVersion,
+    'planapulse.com/project-id': String(tenant.projectId),
   };
 }
 
