@@ -30,7 +30,7 @@ import { FieldError } from './errors.js';
 import { parseInput } from './input/parse.js';
 import type { Input } from './input/schema.js';
 import { isObject, type Obj } from './obj.js';
-import { identityKey, notOurs, objectKey, pipelineName, TENANT_UID_LABEL, withTenantUid } from './identity.js';
+import { anotherTenants, identityKey, notOurs, objectKey, pipelineName, withTenantUid } from './identity.js';
 import { CRONJOB_READINESS, JOB_READINESS, objectApiVersion, observedManifest, outputMode, routeReadiness, wrap, type Readiness } from './output.js';
 import { cronJobVerdict, jobVerdict, routeVerdict, type Verdict } from './ready.js';
 import { backupTime } from './schedule.js';
@@ -110,26 +110,25 @@ export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionRes
     const name = pipelineName(part.prefix, key, observedIn);
     const composedObj = mode === 'Direct' ? manifest : wrap(manifest, name, part.readiness, tenant, input);
     const seen = observedManifest(observedIn[name]?.resource);
-    verdicts.set(part.prefix, part.judge(seen));
+    const verdict = part.judge(seen);
+    verdicts.set(part.prefix, verdict);
     seenBy.set(part.prefix, seen);
 
-    if (observedIn[name] !== undefined) {
-      // Already ours: Crossplane made it under this name. Refuse if what it observes now says
-      // another tenant's (provider-kubernetes adopts an existing object without asking).
-      const problem = seen !== undefined && tenant.uid !== undefined && labelOf(seen) !== undefined ? notOurs(seen, tenant.uid) : undefined;
-      if (problem !== undefined) conflicts.push(problem);
-      else resources[name] = composed(composedObj, verdicts.get(part.prefix)!);
-      continue;
+    let problem: string | undefined;
+    if (observedIn[name] === undefined) {
+      // Not made yet: ask Crossplane for whatever already has this object's name. Crossplane
+      // fetches it and calls again before it applies anything (it applies only the last answer,
+      // once the requirements are stable), so the object may go out with the question.
+      selectors[name] = selectorFor(manifest);
+      const existing = answers[name]?.items.find((item) => isObject(item.resource))?.resource;
+      problem = existing === undefined ? undefined : notOurs(existing, tenant.uid);
+    } else {
+      // Already composed under this name. provider-kubernetes adopts an existing object without
+      // asking, so refuse if what it observes says another tenant's.
+      problem = seen === undefined ? undefined : anotherTenants(seen, tenant.uid);
     }
-    // Not made yet: ask Crossplane for whatever already has this object's name. Crossplane
-    // fetches it and calls again before it applies anything (it applies only the last answer,
-    // once the requirements are stable), so the object may go out with the question.
-    selectors[name] = selectorFor(manifest);
-    const answer = answers[name];
-    const existing = answer?.items.find((item) => isObject(item.resource))?.resource;
-    const problem = existing === undefined ? undefined : notOurs(existing, tenant.uid);
     if (problem !== undefined) conflicts.push(problem);
-    else resources[name] = composed(composedObj, verdicts.get(part.prefix)!);
+    else resources[name] = composed(composedObj, verdict);
   }
 
   if (conflicts.length > 0) return fatal(req, desiredIn, 'ResourceConflict', conflicts.join('; '));
@@ -190,11 +189,6 @@ function routeConcern(route: Verdict, redirect: Verdict | undefined): Verdict {
   if (!redirect.ready) return { ...redirect, message: `alias redirect: ${redirect.message}` };
   return { ...route, message: `${route.message}; alias redirect: ${redirect.message}` };
 }
-
-const labelOf = (o: Obj): unknown => {
-  const metadata = isObject(o['metadata']) ? o['metadata'] : {};
-  return isObject(metadata['labels']) ? metadata['labels'][TENANT_UID_LABEL] : undefined;
-};
 
 function selectorFor(manifest: Obj): ResourceSelector {
   const metadata = isObject(manifest['metadata']) ? manifest['metadata'] : {};

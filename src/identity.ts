@@ -88,10 +88,23 @@ export function describeObject(o: Obj): string {
  * lost), and provider-kubernetes and Crossplane would both adopt it silently.
  */
 export function notOurs(existing: Obj, uid: string | undefined): string | undefined {
-  const labels = metadataOf(existing)['labels'];
-  const owner = isObject(labels) ? labels[TENANT_UID_LABEL] : undefined;
+  const owner = tenantUidOf(existing);
   if (uid !== undefined && owner === uid) return undefined;
   const whose =
     typeof owner === 'string' ? `belongs to the tenant whose XR has UID ${JSON.stringify(owner)}` : `has no ${TENANT_UID_LABEL} label, so this function did not create it for any tenant`;
   return `${describeObject(existing)} already exists and ${whose}: refusing to take it over (delete it, or label it ${TENANT_UID_LABEL}=${uid ?? '<this XR\'s UID>'} if it is this tenant's)`;
+}
+
+/**
+ * Why an object already composed under our pipeline name is not ours after all, or undefined:
+ * only an object that carries another tenant's UID says so (objects composed before the label
+ * existed carry none).
+ */
+export function anotherTenants(observed: Obj, uid: string | undefined): string | undefined {
+  return uid === undefined || tenantUidOf(observed) === undefined ? undefined : notOurs(observed, uid);
+}
+
+function tenantUidOf(o: Obj): unknown {
+  const labels = metadataOf(o)['labels'];
+  return isObject(labels) ? labels[TENANT_UID_LABEL] : undefined;
 }
