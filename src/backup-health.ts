@@ -1,6 +1,13 @@
 /**
- * BackupHealthy (DESIGN §5): False when the last successful backup is older than the configured
- * age. A schedule younger than that is waiting for its first backup, not failing.
+ * BackupHealthy (DESIGN §5): False at once when the last scheduled run failed, and when the last
+ * successful backup is older than the configured age. A schedule younger than that is waiting
+ * for its first backup, not failing.
+ *
+ * The CronJob controller sets status.lastScheduleTime (the scheduled time) when it creates a
+ * run's Job, lists the Job in status.active while it runs, and sets status.lastSuccessfulTime
+ * (the Job's completion time, so later than its schedule time) when it succeeds. A last
+ * schedule after the last success with nothing active is a run that ended without succeeding:
+ * failed, retries exhausted, or killed by its deadline.
  */
 import type { Verdict } from './ready.js';
 import { isObject, type Obj } from './obj.js';
@@ -42,6 +49,16 @@ export function backupHealth(
 
   if (suspended) return health('False', false, 'Suspended', 'backups are suspended by spec.backup.suspend');
   if (cronJob === undefined) return health('Unknown', false, 'Creating', 'the backup CronJob has not been created yet');
+  const lastSchedule = timeOf(status['lastScheduleTime']);
+  const active = Array.isArray(status['active']) && status['active'].length > 0;
+  if (lastSchedule !== undefined && !active && (last === undefined || lastSchedule > last)) {
+    return health(
+      'False',
+      true,
+      'LastRunFailed',
+      'the last scheduled backup run ended without success (failed, out of retries or past its deadline): see its Job and pod logs in the backup namespace',
+    );
+  }
   if (last !== undefined && now.getTime() - last <= limitMs) {
     return health('True', false, 'BackedUp', `the last successful backup is less than ${staleAfterHours}h old`);
   }

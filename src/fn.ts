@@ -220,7 +220,7 @@ function composed(resource: object, verdict: Verdict): Resource {
 
 /** The XR status fields this step owns (DESIGN §5); the XRD's status schema mirrors them. */
 function status(tenant: Tenant, input: Input, health: BackupHealth): Obj {
-  const time = backupTime(tenant.subdomain, input.backup.windowStartHour, input.backup.windowMinutes);
+  const time = backupTime(tenant.projectId, input.backup.windowStartHour, input.backup.windowMinutes);
   return {
     hostnames: [...tenant.hostnames],
     url: `https://${tenant.database}`,
@@ -229,7 +229,11 @@ function status(tenant: Tenant, input: Input, health: BackupHealth): Obj {
     filestorePath: `${input.odoo.filestoreRoot}/${tenant.database}`,
     backup: {
       schedule: time.cron,
+      // The exact start: cron fires at the minute, the pod's first step waits for the second.
+      startTime: time.start,
       timeZone: input.backup.timeZone,
+      // "none" only when the Input opts out explicitly (backup.encryption: None).
+      encryption: input.backup.encryption === 'None' ? 'none' : 'age',
       location: backupLocation(tenant, input),
       retentionDays: RETENTION_DAYS[tenant.tier],
       ...(tenant.backupSuspended ? { suspended: true } : {}),

@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { runFunction } from '../src/fn.js';
-import { deepFreeze, deps, request, xr, type Obj, type RequestParts } from './support.js';
+import { deepFreeze, deps, INPUT_HEAD, request, xr, type Obj, type RequestParts } from './support.js';
 
 const run = (parts: RequestParts = {}): RunFunctionResponse => runFunction(deepFreeze(request(parts)), deps);
 
@@ -49,8 +49,13 @@ describe('runFunction', () => {
       database: 'acme.planapulse.app',
       namespace: 'plana-odoo-18',
       filestorePath: '/var/lib/odoo/filestore/acme.planapulse.app',
-      backup: { schedule: '55 2 * * *', timeZone: 'Europe/Sofia', location: 's3://plana-pulse-backups/acme/', retentionDays: 90 },
+      backup: { schedule: '13 2 * * *', startTime: '02:13:41', timeZone: 'Europe/Sofia', encryption: 'age', location: 's3://plana-pulse-backups/acme/', retentionDays: 90 },
     });
+  });
+
+  it('reports plaintext backups in the status, only when the Input opts out', () => {
+    const res = run({ input: { ...INPUT_HEAD, backup: { encryption: 'None' } } });
+    expect((res.desired?.composite?.resource?.['status'] as Obj)['backup']).toMatchObject({ encryption: 'none' });
   });
 
   it('marks everything ready from the example\'s ready observed state, with the steady TTL and no results', () => {
@@ -81,12 +86,18 @@ describe('runFunction', () => {
         message: 'the filestore Job failed: BackoffLimitExceeded: Job has reached the specified backoff limit',
         target: Target.TARGET_COMPOSITE,
       },
-      { severity: Severity.SEVERITY_WARNING, reason: 'BackupStale', message: 'the last successful backup is more than 26h old', target: Target.TARGET_COMPOSITE },
+      // The CronJob's last schedule (today) is after its last success (4 days ago), nothing runs.
+      {
+        severity: Severity.SEVERITY_WARNING,
+        reason: 'LastRunFailed',
+        message: 'the last scheduled backup run ended without success (failed, out of retries or past its deadline): see its Job and pod logs in the backup namespace',
+        target: Target.TARGET_COMPOSITE,
+      },
     ]);
     expect(conditions(res)).toEqual({
       RouteReady: [Status.STATUS_CONDITION_FALSE, 'RouteRejected'],
       FilestoreReady: [Status.STATUS_CONDITION_FALSE, 'JobFailed'],
-      BackupHealthy: [Status.STATUS_CONDITION_FALSE, 'BackupStale'],
+      BackupHealthy: [Status.STATUS_CONDITION_FALSE, 'LastRunFailed'],
     });
     expect(res.meta?.ttl?.seconds).toBe(15);
     expect(res.conditions.every((c) => c.target === Target.TARGET_COMPOSITE_AND_CLAIM && c.message !== '')).toBe(true);

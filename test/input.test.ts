@@ -44,12 +44,16 @@ describe('parseInput', () => {
       staleAfterHours: 26,
       bucket: 'plana-pulse-backups',
       endpoint: 'https://sos-bg-sof-1.exo.io',
+      encryption: 'Age',
       ageRecipients: [],
+      ageRecipientsConfigMap: { name: 'backup-age-recipients', key: 'recipients' },
+      workVolumeSize: '20Gi',
+      image: 'git.planapulse.com/plana-pulse/tenant-backup:1.0.0-pg17-rclone1.76.0',
     });
     expect(input.filestoreJob.namespace).toBe('crossplane-system');
     expect(input.tenants.namespaces).toEqual([]);
     expect(input.tenants.reservedSubdomains).toEqual(expect.arrayContaining(['www', 'my', 'api', 'auth', 'git', 'mail', 'matrix', 'chat']));
-    expect(Object.isFrozen(input.backup.images)).toBe(true);
+    expect(Object.isFrozen(input.backup.ageRecipientsConfigMap)).toBe(true);
   });
 
   it('overrides only what the Input sets, keeping the other defaults', () => {
@@ -75,7 +79,7 @@ describe('parseInput', () => {
     { reason: 'unknown top-level field', fields: { bakup: {} }, message: 'input.bakup: an object is not allowed: must be absent: input has no such field (known: apiVersion, kind, gateway, odoo, tenants, database, backup, filestoreJob, output, ttl)' },
     { reason: 'unknown nested field', fields: { backup: { shedule: 'x' } }, message: 'input.backup.shedule: "x" is not allowed: must be absent: input.backup has no such field' },
     { reason: 'hour out of range', fields: { backup: { windowStartHour: 24 } }, message: 'input.backup.windowStartHour: 24 is not allowed: must be an integer from 0 to 23' },
-    { reason: 'window longer than an hour', fields: { backup: { windowMinutes: 90 } }, message: 'input.backup.windowMinutes: 90 is not allowed: must be an integer from 1 to 60' },
+    { reason: 'window longer than a day', fields: { backup: { windowMinutes: 1441 } }, message: 'input.backup.windowMinutes: 1441 is not allowed: must be an integer from 1 to 1440' },
     { reason: 'unpinned image', fields: { filestoreJob: { image: 'busybox' } }, message: 'input.filestoreJob.image: "busybox" is not allowed: must be a string matching' },
     { reason: 'image by latest tag is still a tag', fields: { filestoreJob: { image: 'busybox:latest ; id' } }, message: 'input.filestoreJob.image: "busybox:latest ; id" is not allowed' },
     { reason: 'readiness mode', fields: { gateway: { readiness: 'Maybe' } }, message: 'input.gateway.readiness: "Maybe" is not allowed: must be one of RouteStatus, Exists' },
@@ -87,10 +91,12 @@ describe('parseInput', () => {
     { reason: 'unknown time zone', fields: { backup: { timeZone: 'Europe/Atlantis' } }, message: 'input.backup.timeZone: "Europe/Atlantis" is not allowed: must be an IANA time zone name such as Europe/Sofia' },
     { reason: 'bad age recipient', fields: { backup: { ageRecipients: ['ssh-rsa AAAA'] } }, message: 'input.backup.ageRecipients[0]: "ssh-rsa AAAA" is not allowed' },
     {
-      reason: 'recipients without an age image',
-      fields: { backup: { ageRecipients: ['age1aq8ysk43qj8fqr5phrecukxu4xn59m5awmqvr083kwgfsrej7spsmmc4jv'] } },
-      message: 'input.backup.images.encrypt: "" is not allowed: must be an image with sh and age when input.backup.ageRecipients is set',
+      reason: 'recipients with encryption turned off',
+      fields: { backup: { encryption: 'None', ageRecipients: ['age1aq8ysk43qj8fqr5phrecukxu4xn59m5awmqvr083kwgfsrej7spsmmc4jv'] } },
+      message: 'input.backup.ageRecipients: a list of 1 is not allowed: must be empty when input.backup.encryption is None (or set encryption: Age)',
     },
+    { reason: 'an unknown encryption', fields: { backup: { encryption: 'Rot13' } }, message: 'input.backup.encryption: "Rot13" is not allowed' },
+    { reason: 'a scratch volume size that is no quantity', fields: { backup: { workVolumeSize: 'lots' } }, message: 'input.backup.workVolumeSize: "lots" is not allowed' },
     { reason: 'endpoint not https', fields: { backup: { endpoint: 'http://sos' } }, message: 'input.backup.endpoint: "http://sos" is not allowed' },
     { reason: 'a filestore sub-path that climbs out of the volume', fields: { odoo: { filestoreSubPath: '../other-volume' } }, message: 'input.odoo.filestoreSubPath: "../other-volume" is not allowed' },
     { reason: 'an absolute filestore sub-path', fields: { odoo: { filestoreSubPath: '/etc' } }, message: 'input.odoo.filestoreSubPath: "/etc" is not allowed' },

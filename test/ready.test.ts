@@ -112,6 +112,18 @@ describe('backupHealth', () => {
     expect([h.status, h.degraded, h.reason]).toEqual(want);
   });
 
+  it.each([
+    { reason: 'the last scheduled run failed after a success the day before', status: { lastScheduleTime: hoursAgo(2), lastSuccessfulTime: hoursAgo(25) }, want: ['False', true, 'LastRunFailed'] },
+    { reason: 'the first scheduled run failed, an hour after the schedule was made', status: { lastScheduleTime: hoursAgo(1) }, want: ['False', true, 'LastRunFailed'] },
+    { reason: 'the last scheduled run is still running', status: { lastScheduleTime: hoursAgo(1), lastSuccessfulTime: hoursAgo(25), active: [{ name: 'backup-acme-29412345' }] }, want: ['True', false, 'BackedUp'] },
+    { reason: 'the last scheduled run succeeded (completion after schedule)', status: { lastScheduleTime: hoursAgo(2), lastSuccessfulTime: hoursAgo(1.9) }, want: ['True', false, 'BackedUp'] },
+    { reason: 'a first run still running', status: { lastScheduleTime: hoursAgo(0.1), active: [{ name: 'backup-acme-29412345' }] }, want: ['Unknown', false, 'AwaitingFirstBackup'] },
+  ])('failed runs show at once: $reason', ({ status, want }) => {
+    const observed = { kind: 'CronJob', metadata: { creationTimestamp: hoursAgo(3) }, status };
+    const h = backupHealth(observed, false, 26, undefined, NOW);
+    expect([h.status, h.degraded, h.reason]).toEqual(want);
+  });
+
   it('uses the XR\'s age when the CronJob has no creation time', () => {
     const observed = { kind: 'CronJob', status: {} };
     expect(backupHealth(observed, false, 26, new Date(NOW.getTime() - 2 * 3_600_000), NOW).reason).toBe('AwaitingFirstBackup');

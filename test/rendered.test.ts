@@ -21,7 +21,7 @@ describe('crossplane render of the examples', () => {
   it.each([
     { name: 'acme', ready: ['False', 'Creating'], route: ['False', 'Creating'], filestore: ['False', 'Creating'], backup: ['Unknown', 'Creating'], warnings: [] },
     { name: 'acme-ready', ready: ['True', 'Available'], route: ['True', 'Accepted'], filestore: ['True', 'Created'], backup: ['True', 'BackedUp'], warnings: [] },
-    { name: 'acme-degraded', ready: ['False', 'Creating'], route: ['False', 'RouteRejected'], filestore: ['False', 'JobFailed'], backup: ['False', 'BackupStale'], warnings: ['BackupStale', 'JobFailed', 'RouteRejected'] },
+    { name: 'acme-degraded', ready: ['False', 'Creating'], route: ['False', 'RouteRejected'], filestore: ['False', 'JobFailed'], backup: ['False', 'LastRunFailed'], warnings: ['JobFailed', 'LastRunFailed', 'RouteRejected'] },
     { name: 'zora-enterprise', ready: ['False', 'Creating'], route: ['False', 'Creating'], filestore: ['False', 'Creating'], backup: ['False', 'Suspended'], warnings: [] },
     { name: 'namespaced-ready', ready: ['True', 'Available'], route: ['True', 'Accepted'], filestore: ['True', 'Created'], backup: ['True', 'BackedUp'], warnings: [] },
   ])('$name: XR Ready $ready, custom conditions and warnings', ({ name, ready, route, filestore, backup, warnings: want }) => {

@@ -1,15 +1,22 @@
 /**
- * The tenant's daily backup CronJob (DESIGN §4): pg_dump and a tarball of the filestore, gzip,
- * optional age encryption, upload under {subdomain}/ with timestamped names that never replace
- * an older object. Each step is a container; they share an emptyDir.
+ * The tenant's daily backup CronJob (DESIGN §4). One pod, four steps in the backup image
+ * (images/backup/Dockerfile), run in order as init containers and a last container:
+ *   start     waits for the tenant's second of the window (cron only has minutes), fixes the stamp
+ *   dump      pg_dump | gzip | age            -> /work/out/backup-STAMP.dump.gz
+ *   filestore tar (volume read-only) | gzip | age -> /work/out/filestore-STAMP.tar.gz
+ *   upload    both objects, then manifest-STAMP.txt last, with rclone copyto --immutable
+ * Each credential reaches only the step that uses it. Encryption is on by default. The only
+ * scratch space is one emptyDir with a sizeLimit, and every step requests and is limited to
+ * that much ephemeral storage, so the scheduler reserves it and a run that outgrows it is the
+ * one evicted, never a neighbour (README: Backups of large tenants).
  */
 import type { ICronJob } from 'kubernetes-models/batch/v1/CronJob';
-import type { IContainer, IVolume } from 'kubernetes-models/v1';
+import type { IContainer, IEnvVar, IVolume } from 'kubernetes-models/v1';
 import type { Input } from '../input/schema.js';
 import { backupTime } from '../schedule.js';
 import type { Tenant } from '../tenant.js';
-import { envVar, podSecurity, scriptContainer, secretEnv, tenantLabels } from './common.js';
-import { ARCHIVE_SCRIPT, DUMP_SCRIPT, ENCRYPT_SCRIPT, UPLOAD_SCRIPT } from './scripts.js';
+import { envVar, podSecurity, resourceRequirements, scriptContainer, secretEnv, tenantLabels } from './common.js';
+import { ARCHIVE_SCRIPT, DUMP_SCRIPT, START_SCRIPT, UPLOAD_SCRIPT } from './scripts.js';
 
 export const backupName = (tenant: Tenant): string => `backup-${tenant.subdomain}`;
 
@@ -17,18 +24,40 @@ export const backupName = (tenant: Tenant): string => `backup-${tenant.subdomain
 export const backupLocation = (tenant: Tenant, input: Input): string => `s3://${input.backup.bucket}/${tenant.subdomain}/`;
 
 const WORK = { name: 'work', mountPath: '/work' };
-const TMP = { name: 'tmp', mountPath: '/tmp' };
 const FILESTORE_MOUNT = '/filestore';
+const BASH = '/bin/bash';
+
+/** What the encryption steps read: ENCRYPTION, and the recipients inline or from the ConfigMap. */
+function encryptionEnv(input: Input): IEnvVar[] {
+  const b = input.backup;
+  if (b.encryption === 'None') return [envVar('ENCRYPTION', 'none')];
+  const recipients: IEnvVar =
+    b.ageRecipients.length > 0
+      ? envVar('AGE_RECIPIENTS', b.ageRecipients.join('\n'))
+      : { name: 'AGE_RECIPIENTS', valueFrom: { configMapKeyRef: { name: b.ageRecipientsConfigMap.name, key: b.ageRecipientsConfigMap.key } } };
+  return [envVar('ENCRYPTION', 'age'), recipients];
+}
 
 export function buildBackup(tenant: Tenant, input: Input): ICronJob {
   const b = input.backup;
   const labels = tenantLabels(tenant, 'backup');
-  const encrypt = b.ageRecipients.length > 0;
   const filestoreRoot = input.odoo.filestoreSubPath === '' ? FILESTORE_MOUNT : `${FILESTORE_MOUNT}/${input.odoo.filestoreSubPath}`;
+  const time = backupTime(tenant.projectId, b.windowStartHour, b.windowMinutes);
+  // Every step may fill the scratch volume, so each requests (and is limited to) all of it.
+  const resources = {
+    ...resourceRequirements(b.resources),
+    requests: { ...resourceRequirements(b.resources).requests, 'ephemeral-storage': b.workVolumeSize },
+    limits: { ...resourceRequirements(b.resources).limits, 'ephemeral-storage': b.workVolumeSize },
+  };
+  const step = (name: string, script: string, env: IEnvVar[], mounts: NonNullable<IContainer['volumeMounts']>): IContainer => ({
+    ...scriptContainer(name, b.image, script, env, mounts, b.resources),
+    command: [BASH, '-c', script],
+    resources,
+  });
 
-  const dump = scriptContainer(
+  const start = step('start', START_SCRIPT, [envVar('START_SECOND', String(time.second))], [WORK]);
+  const dump = step(
     'dump',
-    b.images.dump,
     DUMP_SCRIPT,
     [
       envVar('PGHOST', input.database.host),
@@ -37,40 +66,26 @@ export function buildBackup(tenant: Tenant, input: Input): ICronJob {
       secretEnv('PGPASSWORD', b.databasePassword),
       envVar('PGDATABASE', tenant.database),
       envVar('PGCONNECT_TIMEOUT', '30'),
+      ...encryptionEnv(input),
     ],
-    [WORK, TMP],
-    b.resources,
+    [WORK],
   );
-  const archive = scriptContainer(
+  const archive = step(
     'filestore',
-    b.images.dump,
     ARCHIVE_SCRIPT,
-    [envVar('FILESTORE_ROOT', filestoreRoot), envVar('DATABASE', tenant.database)],
-    [WORK, TMP, { name: 'filestore', mountPath: FILESTORE_MOUNT, readOnly: true }],
-    b.resources,
+    [envVar('FILESTORE_ROOT', filestoreRoot), envVar('DATABASE', tenant.database), ...encryptionEnv(input)],
+    [WORK, { name: 'filestore', mountPath: FILESTORE_MOUNT, readOnly: true }],
   );
-  const encryptStep: IContainer[] = encrypt
-    ? [
-        scriptContainer(
-          'encrypt',
-          b.images.encrypt,
-          ENCRYPT_SCRIPT,
-          [envVar('AGE_RECIPIENTS', b.ageRecipients.join('\n'))],
-          [WORK, TMP],
-          b.resources,
-        ),
-      ]
-    : [];
-  const upload = scriptContainer(
+  const upload = step(
     'upload',
-    b.images.upload,
     UPLOAD_SCRIPT,
     [
-      envVar('UPLOAD_DIR', encrypt ? '/work/out' : '/work/stage'),
+      envVar('ENCRYPTION', b.encryption === 'None' ? 'none' : 'age'),
       envVar('BUCKET', b.bucket),
       envVar('PREFIX', `${tenant.subdomain}/`),
-      envVar('HOME', '/tmp'),
-      envVar('RCLONE_CONFIG', '/tmp/rclone.conf'),
+      envVar('HOME', '/work'),
+      // No config file: the remote "sos" comes from RCLONE_CONFIG_SOS_*; /dev/null keeps rclone quiet.
+      envVar('RCLONE_CONFIG', '/dev/null'),
       envVar('RCLONE_CONFIG_SOS_TYPE', 's3'),
       envVar('RCLONE_CONFIG_SOS_PROVIDER', 'Other'),
       envVar('RCLONE_CONFIG_SOS_ENDPOINT', b.endpoint),
@@ -78,17 +93,14 @@ export function buildBackup(tenant: Tenant, input: Input): ICronJob {
       secretEnv('RCLONE_CONFIG_SOS_ACCESS_KEY_ID', b.accessKeyId),
       secretEnv('RCLONE_CONFIG_SOS_SECRET_ACCESS_KEY', b.secretAccessKey),
     ],
-    [WORK, TMP],
-    b.resources,
+    [WORK],
   );
 
   const volumes: IVolume[] = [
-    { name: 'work', emptyDir: {} },
-    { name: 'tmp', emptyDir: {} },
+    { name: 'work', emptyDir: { sizeLimit: b.workVolumeSize } },
     { name: 'filestore', persistentVolumeClaim: { claimName: tenant.filestoreClaim, readOnly: true } },
   ];
 
-  const time = backupTime(tenant.subdomain, b.windowStartHour, b.windowMinutes);
   return {
     apiVersion: 'batch/v1',
     kind: 'CronJob',
@@ -115,8 +127,9 @@ export function buildBackup(tenant: Tenant, input: Input): ICronJob {
               enableServiceLinks: false,
               // The Odoo user owns the filestore (mode 0750): reading it needs that uid.
               securityContext: podSecurity(input.odoo.uid, input.odoo.gid),
-              // Steps run in order as init containers; the upload runs last.
-              initContainers: [dump, archive, ...encryptStep],
+              // Steps run in order as init containers; the upload, which writes the manifest
+              // last, runs only when all of them succeeded.
+              initContainers: [start, dump, archive],
               containers: [upload],
               volumes,
             },

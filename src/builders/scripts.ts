@@ -1,57 +1,120 @@
 /**
  * The shell scripts the Jobs run. They are constants: every value a user controls reaches them
  * through environment variables, always double-quoted, never spliced into the script text.
- * POSIX sh as busybox and alpine ship it.
+ * The filestore Job's is POSIX sh as busybox ships it; the backup's are bash (see below).
  */
 
-/** Step 1 of a backup (postgres image): pg_dump in custom format, gzip-compressed. libpq reads
- * PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE from the environment. */
-export const DUMP_SCRIPT = `set -eu
-set -o pipefail
-umask 077
-stamp=$(date -u +%Y%m%dT%H%M%S)
-printf '%s\\n' "$stamp" > /work/stamp
-mkdir -p /work/stage
-echo "dumping database $PGDATABASE from $PGHOST:$PGPORT"
-pg_dump --format=custom --compress=0 --no-password --no-owner | gzip -c > "/work/stage/backup-$stamp.dump.gz"
-echo "database dump done: backup-$stamp.dump.gz"
+/*
+ * The backup pod's steps (src/builders/backup.ts), all in the backup image
+ * (images/backup/Dockerfile) and run by bash: Debian's dash has no `pipefail`, and without it
+ * a pg_dump that dies mid-stream leaves gzip's exit status 0 and a truncated dump that looks
+ * fine. They share one scratch volume, /work, bounded by its sizeLimit:
+ *   /work/meta/  stamp, what the dump recorded, the age recipients
+ *   /work/out/   the objects of this run, compressed and (by default) encrypted as they are
+ *                written: plaintext never touches the disk unless encryption is None
+ * A set is complete only when its manifest exists: the upload writes it last, after both
+ * objects, with their names, sizes and sha256 (README: Restoring a backup).
+ */
+
+/** Shared by the steps that write objects: `encrypt` is a filter, age or nothing. */
+const ENCRYPT_FILTER = String.raw`case "$ENCRYPTION" in
+  age)
+    if ! printf '%s\n' "$AGE_RECIPIENTS" | grep -E '^age1' > /work/meta/recipients; then
+      echo "encryption is age but no age recipient was given: refusing to write a plaintext backup" >&2
+      exit 1
+    fi
+    ;;
+  none) ;;
+  *) echo "ENCRYPTION must be age or none, not $ENCRYPTION" >&2; exit 1 ;;
+esac
+encrypt() {
+  if [ "$ENCRYPTION" = age ]; then age --encrypt --recipients-file /work/meta/recipients; else cat; fi
+}
 `;
 
-/** Step 2 (postgres image, busybox tar): the tenant's filestore directory, mounted read-only. */
-export const ARCHIVE_SCRIPT = `set -eu
+/** Step 1: wait for the tenant's second of the minute (cron only has minutes), then fix the
+ * run's stamp. A pod that starts after that second (slow scheduling) starts at once. */
+export const START_SCRIPT = String.raw`set -eu
 set -o pipefail
 umask 077
-stamp=$(cat /work/stamp)
-dir="$FILESTORE_ROOT/$DATABASE"
+now=$((10#$(date -u +%S)))
+if [ "$now" -lt "$START_SECOND" ]; then sleep "$((START_SECOND - now))"; fi
+stamp=$(date -u +%Y%m%dT%H%M%S)
+mkdir -p /work/meta /work/out
+printf '%s\n' "$stamp" > /work/meta/stamp
+echo "backup run $stamp"
+`;
+
+/** Step 2: pg_dump in custom format, gzip, encrypt, straight to /work/out. libpq reads PGHOST,
+ * PGPORT, PGUSER, PGPASSWORD and PGDATABASE from the environment. */
+export const DUMP_SCRIPT = String.raw`set -eu
+set -o pipefail
+umask 077
+stamp=$(cat /work/meta/stamp)
+${ENCRYPT_FILTER}out="/work/out/backup-$stamp.dump.gz"
+version=$(pg_dump --version)
+printf 'database %s\npg_dump %s\n' "$PGDATABASE" "$version" > /work/meta/dump
+echo "dumping database $PGDATABASE from $PGHOST:$PGPORT with $version, encryption $ENCRYPTION"
+pg_dump --format=custom --compress=0 --no-password | gzip -c | encrypt > "$out"
+echo "database dump done: \${out##*/}, $(stat -c %s "$out") bytes"
+`.replace('\\${', '${');
+
+/** Step 3: the tenant's filestore directory (mounted read-only), tar, gzip, encrypt. GNU tar
+ * exits 1 when a file changed while it was read (Odoo keeps writing): that is a warning; any
+ * other failure of any stage fails the run. */
+export const ARCHIVE_SCRIPT = String.raw`set -eu
+set -o pipefail
+umask 077
+stamp=$(cat /work/meta/stamp)
+${ENCRYPT_FILTER}dir="$FILESTORE_ROOT/$DATABASE"
 if [ ! -d "$dir" ]; then
   echo "filestore directory $dir does not exist" >&2
   exit 1
 fi
-tar -C "$dir" -cf - . | gzip -c > "/work/stage/filestore-$stamp.tar.gz"
-echo "filestore archive done: filestore-$stamp.tar.gz"
-`;
+out="/work/out/filestore-$stamp.tar.gz"
+set +e
+tar --numeric-owner -C "$dir" -cf - . | gzip -c | encrypt > "$out"
+status=("\${PIPESTATUS[@]}")
+set -e
+if [ "\${status[0]}" -eq 1 ]; then
+  echo "warning: files changed while the filestore was archived (tar exit 1); the archive holds what was read" >&2
+elif [ "\${status[0]}" -ne 0 ]; then
+  echo "tar failed with exit \${status[0]}" >&2
+  exit 1
+fi
+if [ "\${status[1]}" -ne 0 ] || [ "\${status[2]}" -ne 0 ]; then
+  echo "compressing or encrypting the filestore failed (gzip exit \${status[1]}, encrypt exit \${status[2]})" >&2
+  exit 1
+fi
+echo "filestore archive done: \${out##*/}, $(stat -c %s "$out") bytes"
+`.replaceAll('\\${', '${');
 
-/** Step 3, only when recipients are configured (age image): encrypt both objects. The names
- * stay as PLANA's restore runbook lists them. */
-export const ENCRYPT_SCRIPT = `set -eu
+/** Step 4: the manifest, then the upload under {subdomain}/: both objects first, the manifest
+ * last, each with `rclone copyto --immutable`, which from rclone v1.76.0 on refuses to replace
+ * an existing object with other content (upstream issue 4921). The remote "sos" is configured
+ * entirely through RCLONE_CONFIG_SOS_* variables (RCLONE_CONFIG=/dev/null: no config file). */
+export const UPLOAD_SCRIPT = String.raw`set -eu
+set -o pipefail
 umask 077
-mkdir -p /work/out
-printf '%s\\n' "$AGE_RECIPIENTS" > /work/recipients
-for f in /work/stage/*; do
-  age --encrypt --recipients-file /work/recipients --output "/work/out/\${f##*/}" "$f"
-done
-echo "encrypted for $(grep -c . /work/recipients) recipient(s)"
-`;
-
-/** Step 4 (rclone image): upload under {subdomain}/ without ever replacing an object. The
- * remote "sos" is configured entirely through RCLONE_CONFIG_SOS_* variables. */
-export const UPLOAD_SCRIPT = `set -eu
-stamp=$(cat /work/stamp)
-for f in "backup-$stamp.dump.gz" "filestore-$stamp.tar.gz"; do
-  rclone copyto --immutable --s3-no-check-bucket "$UPLOAD_DIR/$f" "sos:$BUCKET/$PREFIX$f"
+stamp=$(cat /work/meta/stamp)
+cd /work/out
+objects=("backup-$stamp.dump.gz" "filestore-$stamp.tar.gz")
+manifest="manifest-$stamp.txt"
+{
+  echo "plana-tenant-backup 1"
+  echo "stamp $stamp"
+  cat /work/meta/dump
+  echo "encryption $ENCRYPTION"
+  for f in "\${objects[@]}"; do
+    echo "object $f $(stat -c %s "$f") $(sha256sum "$f" | cut -d ' ' -f 1)"
+  done
+} > "$manifest"
+for f in "\${objects[@]}" "$manifest"; do
+  rclone copyto --immutable --s3-no-check-bucket "$f" "sos:$BUCKET/$PREFIX$f"
   echo "uploaded s3://$BUCKET/$PREFIX$f"
 done
-`;
+echo "backup set $stamp complete"
+`.replaceAll('\\${', '${');
 
 /** The filestore Job (busybox image): create the tenant's directory as the Odoo user, set its
  * mode, prove it is writable. Idempotent; never removes anything; refuses a directory that

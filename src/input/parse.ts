@@ -91,8 +91,8 @@ function checkRelations(input: Input): void {
   if (input.odoo.httpPort === input.odoo.websocketPort) {
     throw new FieldError('input.odoo.websocketPort', input.odoo.websocketPort, 'a port other than input.odoo.httpPort');
   }
-  if (input.backup.ageRecipients.length > 0 && input.backup.images.encrypt === '') {
-    throw new FieldError('input.backup.images.encrypt', '', 'an image with sh and age when input.backup.ageRecipients is set');
+  if (input.backup.encryption === 'None' && input.backup.ageRecipients.length > 0) {
+    throw new FieldError('input.backup.ageRecipients', input.backup.ageRecipients, 'empty when input.backup.encryption is None (or set encryption: Age)');
   }
   if (!isKnownTimeZone(input.backup.timeZone)) {
     throw new FieldError('input.backup.timeZone', input.backup.timeZone, 'an IANA time zone name such as Europe/Sofia');

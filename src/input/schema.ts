@@ -158,8 +158,13 @@ export const InputSchema = Type.Object(
       namespace: str('Namespace of the backup CronJobs.', 'backup', DNS_LABEL),
       timeZone: str('IANA time zone of the schedule.', 'Europe/Sofia', '^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$'),
       windowStartHour: int('Hour (0-23, in timeZone) at which the backup window opens.', 2, 0, 23),
-      windowMinutes: int('Length of the backup window in minutes; each tenant gets a stable minute inside it.', 60, 1, 60),
-      staleAfterHours: int('BackupHealthy turns False when the last successful backup is older than this.', 26, 1, 8760),
+      windowMinutes: int(
+        'Length of the backup window in minutes, up to a day (it may run past midnight). Each tenant starts at a fixed second of it, from its projectId: no second starts more than ceil(tenants / window seconds) + 1 dumps. A window over the local DST switch (03:00-04:00 in Europe/Sofia) can skip or repeat a run on the two switch days.',
+        60,
+        1,
+        1440,
+      ),
+      staleAfterHours: int('BackupHealthy turns False when the last successful backup is older than this (and at once when the last scheduled run failed).', 26, 1, 8760),
       bucket: str('Object storage bucket.', 'plana-pulse-backups', '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$'),
       endpoint: str('S3 endpoint of the object storage.', 'https://sos-bg-sof-1.exo.io', '^https://[A-Za-z0-9.-]+(:[0-9]+)?$'),
       region: str('S3 region.', 'bg-sof-1', '^[a-z0-9-]+$'),
@@ -167,28 +172,37 @@ export const InputSchema = Type.Object(
       databasePassword: secretKeyRef('Secret (in the backup namespace) holding that user\'s password.', 'pg01-backup', 'password'),
       accessKeyId: secretKeyRef('Secret (in the backup namespace) holding the object storage access key.', 'sos-backup', 'access-key-id'),
       secretAccessKey: secretKeyRef('Secret (in the backup namespace) holding the object storage secret key.', 'sos-backup', 'secret-access-key'),
+      encryption: Type.Union([Type.Literal('Age'), Type.Literal('None')], {
+        description:
+          'Age: both objects are age-encrypted in the pod before anything is written to disk or uploaded (PLANA\'s promise to its customers). None: plaintext, an explicit opt-out that the XR status reports (status.backup.encryption).',
+        default: 'Age',
+      }),
       ageRecipients: Type.Array(Type.String({ pattern: '^age1[02-9ac-hj-np-z]{58}$' }), {
         description:
-          'age public keys (age1...). When any are given, both objects are age-encrypted client-side before upload; their names stay as PLANA\'s restore runbook expects.',
+          'age public keys (age1...) to encrypt for. Empty: the recipients are read from ageRecipientsConfigMap, so keys rotate without a Composition change.',
         default: [],
         maxItems: 32,
       }),
+      ageRecipientsConfigMap: obj('ConfigMap (in the backup namespace) whose key holds the age recipients, one per line; used when ageRecipients is empty. A missing ConfigMap keeps the pod from starting: the run fails and BackupHealthy says so.', {
+        name: str('ConfigMap name.', 'backup-age-recipients', DNS_NAME),
+        key: str('Key inside the ConfigMap.', 'recipients'),
+      }),
+      workVolumeSize: str(
+        'Size of the pod\'s only scratch volume (an emptyDir with this sizeLimit, and the ephemeral-storage request and limit of every step): it holds the compressed, encrypted dump and filestore archive of one run. A run that needs more fails before anything is uploaded. README: Backups of large tenants.',
+        '20Gi',
+        QUANTITY,
+      ),
       successfulJobsHistoryLimit: int('Finished successful Jobs kept.', 3, 0, 100),
       failedJobsHistoryLimit: int('Finished failed Jobs kept.', 3, 0, 100),
       startingDeadlineSeconds: int('A run missed by more than this is skipped.', 3600, 60, 86400),
       activeDeadlineSeconds: int('A backup run is killed after this long.', 7200, 60, 86400),
       backoffLimit: int('Retries of a failed backup run.', 2, 0, 10),
-      images: obj('Images of the backup steps, pinned by tag.', {
-        dump: str('pg_dump (its major must be at least the server\'s) with sh, tar and gzip.', 'docker.io/library/postgres:18.1-alpine', PINNED_IMAGE),
-        encrypt: Type.String({
-          description:
-            'Image with sh and age, required when ageRecipients is not empty (no public image ships age: build images/age/Dockerfile).',
-          default: '',
-          pattern: `(${PINNED_IMAGE})|^$`,
-        }),
-        upload: str('rclone, which uploads to object storage.', 'docker.io/rclone/rclone:1.71.2', PINNED_IMAGE),
-      }),
-      resources: resources('Requests and limits of each backup step.', '100m', '256Mi', '1', '1Gi'),
+      image: str(
+        'The backup image (images/backup/Dockerfile): bash, pg_dump (its major at least the server\'s), age, rclone >= v1.76.0, tar, gzip.',
+        'git.planapulse.com/plana-pulse/tenant-backup:1.0.0-pg17-rclone1.76.0',
+        PINNED_IMAGE,
+      ),
+      resources: resources('CPU and memory requests and limits of each backup step (ephemeral storage comes from workVolumeSize).', '100m', '256Mi', '1', '1Gi'),
     }),
     filestoreJob: obj('The Job that creates the tenant\'s filestore directory.', {
       namespace: str('Namespace of the per-tenant side-effect Jobs.', 'crossplane-system', DNS_LABEL),
