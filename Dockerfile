@@ -2,15 +2,18 @@
 # module (scripts/bundle.mjs), so no npm dependency, dev or build-time, ships.
 # Users with Docker: `docker build -t function-plana-tenant .`
 # Without a Docker daemon: scripts/build-image.sh builds this file with buildah, with local
-# Debian bases (mmdebstrap) standing in for the registry's through the two build arguments.
-ARG BASE_IMAGE=docker.io/library/node:20.19.5-bookworm-slim
+# Debian bases (mmdebstrap + the pinned Node of scripts/install-node.sh) standing in for the
+# registry's through the two build arguments.
+# Node 24 LTS, the same release scripts/install-node.sh pins for the tests and CI: change both
+# together.
+ARG BASE_IMAGE=docker.io/library/node:24.22.3-trixie-slim
 # The build stage needs npm; by default it uses the runtime base, which has it.
 ARG BUILD_IMAGE=${BASE_IMAGE}
 
 # Type-checks and bundles the TypeScript (needs the dev dependencies).
 FROM ${BUILD_IMAGE} AS build
 WORKDIR /fn
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json ./
 COPY scripts/bundle.mjs ./scripts/bundle.mjs

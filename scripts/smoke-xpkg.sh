@@ -132,6 +132,14 @@ cp "$certs/ca.crt" "$rootfs/tls/server/ca.crt"
 chmod 0644 "$rootfs/tls/server/"*
 mount -o remount,ro "$rootfs/tls"
 
+# The image runs the Node the tests ran on (scripts/install-node.sh pins it; the Dockerfile's
+# default base names the same release).
+image_node="$(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  unshare --root="$rootfs" --setgid="$gid" --setuid="$uid" -- node --version 2>&1)" || die "node --version in the image: $image_node"
+tests_node="$("$(scripts/install-node.sh)/node" --version)"
+[ "$image_node" = "$tests_node" ] || die "the image runs node $image_node, the tests $tests_node"
+echo "ok   image node $image_node, the same as the tests'"
+
 # ---------------------------------------------------------------- 4. run it
 if (exec 3<>/dev/tcp/127.0.0.1/9443) 2>/dev/null; then
   die "something already listens on 127.0.0.1:9443"
