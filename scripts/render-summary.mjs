@@ -68,22 +68,30 @@ const shown = conditions
 say(`    ${composite.kind} ${composite.metadata?.namespace ? `${composite.metadata.namespace}/` : ''}${composite.metadata?.name}${status.url ? `  ${status.url}` : ''}`);
 if (shown.length > 0) table(shown.map((c) => [c.type, c.status, c.reason ?? '', c.message ?? '']));
 
-// "Unready resources: a, b, and c" (v2: "a, b"): the pipeline names not ready yet.
+// Which pipeline names are not ready: the v2 CLI adds a Normal result per unready resource
+// ("Composed resource "X" is not yet ready"); the Ready condition's message lists them too
+// ("Unready resources: a, b, and c"), but Crossplane cuts it after three ("and 2 more"), and
+// crank v1 writes only that message.
 const ready = conditions.find((c) => c.type === 'Ready');
-const unready = new Set(
-  ready?.status === 'True'
-    ? []
-    : (ready?.message ?? '')
-        .replace(/^Unready resources: /, '')
-        .split(/,\s*(?:and\s+)?|\s+and\s+/)
-        .map((s) => s.trim())
-        .filter(Boolean),
-);
+const unready = new Set(results.map((r) => /^Composed resource "([^"]+)" is not yet ready$/.exec(String(r.message))?.[1]).filter(Boolean));
+let listedAll = ready?.status === 'True' || unready.size > 0;
+if (ready?.status !== 'True') {
+  const listed = (ready?.message ?? '')
+    .replace(/^Unready resources: /, '')
+    .split(/,\s*(?:and\s+)?|\s+and\s+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const name of listed) {
+    if (/^\d+ more$/.test(name)) continue;
+    unready.add(name);
+  }
+  if (!listed.some((name) => /^\d+ more$/.test(name))) listedAll = true;
+}
 const where = (m) => `${m?.metadata?.namespace ? `${m.metadata.namespace}/` : ''}${m?.metadata?.name ?? m?.metadata?.generateName ?? '?'}`;
 const rows = composed.map((d) => {
   const step = d.metadata?.annotations?.['crossplane.io/composition-resource-name'] ?? '?';
   const wrapped = d.spec?.forProvider?.manifest;
-  const state = unready.has(step) ? 'not ready' : 'ready';
+  const state = unready.has(step) ? 'not ready' : listedAll ? 'ready' : 'unknown';
   return wrapped ? [step, state, wrapped.kind, `${where(wrapped)} (in ${d.kind} ${where(d)})`] : [step, state, d.kind, where(d)];
 });
 say(`    composed (${rows.length}):`);
