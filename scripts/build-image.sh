@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the function's runtime image from the Dockerfile, without a Docker daemon or a
 # registry: buildah (chroot isolation, as root) builds the Dockerfile with local Debian 13
-# (trixie) bases made by mmdebstrap standing in for docker.io/library/node (build arguments
+# (trixie) bases made by mmdebstrap, plus the project's pinned Node 24 (scripts/install-node.sh:
+# the very binary the tests run on), standing in for docker.io/library/node (build arguments
 # BASE_IMAGE and BUILD_IMAGE). Writes
 #   .cache/image/function-plana-tenant.tar   docker-archive tarball (for crossplane xpkg build)
 #   .cache/image/oci/                        OCI image layout, tag "latest"
@@ -11,13 +12,16 @@
 #   scripts/build-image.sh --refresh-base   also rebuild the Debian bases (security updates)
 #
 # The bases:
-#   runtime  trixie "essential" + nodejs (Node 20) + ca-certificates, no docs/man/locales
-#   build    the same + npm (for the build stages only)
-# Each base's rootfs tarball is cached in .cache/image/base/, keyed by a hash of its recipe
-# (suite, variant, packages, dpkg filters), and imported once into buildah's store,
+#   runtime  trixie "essential" + ca-certificates + libstdc++6 (node links it), no
+#            docs/man/locales, + /usr/local/bin/node (where the official node images have it)
+#   build    the same + npm in /usr/local/lib/node_modules/npm (for the build stages only)
+# Debian's nodejs is Node 20 (end of life 2026-04-30), so none of it is used. Each base's
+# Debian rootfs tarball is cached in .cache/image/base/, keyed by a hash of its recipe (suite,
+# variant, packages, dpkg filters); with Node added it is imported once into buildah's store,
 # .cache/image/storage-<driver>/ (overlay when the kernel allows it, else vfs; override with
 # BUILDAH_STORAGE_DRIVER). The image is rebuilt only when an input changed: the Dockerfile,
-# .dockerignore, package.json, package-lock.json, tsconfig.json, src/, the bases, this script.
+# .dockerignore, package.json, package-lock.json, .npmrc, tsconfig.json, src/, the bases (and
+# so the pinned Node), this script.
 # The build stages reach the npm registry; the host's CA bundle is bind-mounted into them
 # (for TLS-intercepting proxies) and npm's cache lives in .cache/image/npm-cache.
 set -euo pipefail
@@ -38,8 +42,8 @@ IMAGE_NAME=function-plana-tenant
 DEBIAN_SUITE=trixie
 DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 BASE_VARIANT=essential
-RUNTIME_PACKAGES=nodejs,ca-certificates
-BUILD_PACKAGES=nodejs,npm,ca-certificates
+RUNTIME_PACKAGES=ca-certificates,libstdc++6
+BUILD_PACKAGES=ca-certificates,libstdc++6
 DPKG_FILTERS=(
   'path-exclude=/usr/share/man/*'
   'path-exclude=/usr/share/doc/*'
@@ -58,6 +62,9 @@ start=$(date +%s)
 # shellcheck source=scripts/ensure-packages.sh
 . scripts/ensure-packages.sh
 ensure_packages buildah mmdebstrap
+node_bin="$(scripts/install-node.sh)"
+node_dir="$(dirname "$node_bin")"
+node_version="$("$node_bin/node" --version)"
 
 out=.cache/image
 mkdir -p "$out/base" "$out/npm-cache"
@@ -84,17 +91,17 @@ B=(buildah --root "$PWD/$out/storage-$driver" --runroot "$PWD/$out/run-$driver" 
 [ "$refresh_base" = 0 ] || "${B[@]}" rmi --all --force >/dev/null 2>&1 || true
 
 # ---------------------------------------------------------------- bases
-# base_image NAME PACKAGES: prints the local image name of that base, building and importing
-# it first when needed.
+# base_image NAME PACKAGES NPM: prints the local image name of that base (Debian + Node, and
+# npm when NPM is 1), building and importing it first when needed.
 base_image() {
-  local name="$1" packages="$2" key tar ref ctr opts=() f check t
+  local name="$1" packages="$2" with_npm="$3" key tar ref ctr opts=() f check t
   key="$(printf '%s\n' "$BASE_RECIPE_VERSION" "$DEBIAN_SUITE" "$BASE_VARIANT" "$packages" \
     "${DPKG_FILTERS[@]}" | sha256sum | cut -c1-16)"
-  tar="$out/base/$name-$DEBIAN_SUITE-$key.tar"
-  ref="localhost/$IMAGE_NAME-base-$name:$DEBIAN_SUITE-$key"
+  tar="$out/base/$DEBIAN_SUITE-$key.tar" # both bases share it when their packages match
+  ref="localhost/$IMAGE_NAME-base-$name:$DEBIAN_SUITE-$key-node-$node_version"
   [ "$refresh_base" = 0 ] || rm -rf "$tar"
   if [ ! -f "$tar" ]; then
-    log "base $name: mmdebstrap $DEBIAN_SUITE ($BASE_VARIANT + $packages)"
+    log "base $name: mmdebstrap $DEBIAN_SUITE ($BASE_VARIANT + $packages), about 2 minutes"
     t=$(date +%s)
     for f in "${DPKG_FILTERS[@]}"; do opts+=("--dpkgopt=$f"); done
     if ! mmdebstrap --mode=root --format=tar --variant="$BASE_VARIANT" --include="$packages" "${opts[@]}" \
@@ -110,11 +117,21 @@ base_image() {
     log "base $name: importing $tar as $ref"
     ctr="$("${B[@]}" from --pull=never scratch)"
     "${B[@]}" add "$ctr" "$tar" / >/dev/null
-    "${B[@]}" config --env "PATH=$PATH_ENV" --label "org.opencontainers.image.description=Debian $DEBIAN_SUITE $BASE_VARIANT + $packages" "$ctr"
-    # Node >= 20 (package.json engines), starting cleanly: nothing on stdout or stderr (Debian's
-    # node warns at every start when /etc/ssl/certs/ca-certificates.crt is missing).
+    "${B[@]}" add --chmod 0755 "$ctr" "$node_bin/node" /usr/local/bin/node >/dev/null
+    "${B[@]}" add "$ctr" "$node_dir/LICENSE" /usr/local/share/doc/node/LICENSE >/dev/null
+    if [ "$with_npm" = 1 ]; then
+      "${B[@]}" add "$ctr" "$node_dir/lib/node_modules/npm" /usr/local/lib/node_modules/npm >/dev/null
+      "${B[@]}" run --isolation=chroot "$ctr" -- sh -c \
+        'ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx'
+    fi
+    # Debian's node read the system CA store; the official build trusts only its bundled CAs.
+    # The build stages reach the npm registry, maybe through a TLS-intercepting proxy whose CA
+    # the host's bundle (bind-mounted below) holds: trust that bundle there, as Debian's did.
+    if [ "$with_npm" = 1 ]; then "${B[@]}" config --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt "$ctr"; fi
+    "${B[@]}" config --env "PATH=$PATH_ENV" --label "org.opencontainers.image.description=Debian $DEBIAN_SUITE $BASE_VARIANT + $packages + Node $node_version" "$ctr"
+    # The pinned Node, starting cleanly: nothing on stdout or stderr.
     check="$("${B[@]}" run --isolation=chroot "$ctr" -- node -e \
-      'if (+process.versions.node.split(".")[0] < 20) console.log("node", process.version, "< 20")' 2>&1)" || true
+      'if (process.version !== process.argv[1]) console.log("node", process.version, "is not", process.argv[1])' "$node_version" 2>&1)" || true
     if [ -n "$check" ]; then
       "${B[@]}" rm "$ctr" >/dev/null
       die "the $name base's node is not usable: $check"
@@ -124,8 +141,8 @@ base_image() {
   fi
   printf '%s\n' "$ref"
 }
-runtime_base="$(base_image runtime "$RUNTIME_PACKAGES")"
-build_base="$(base_image build "$BUILD_PACKAGES")"
+runtime_base="$(base_image runtime "$RUNTIME_PACKAGES" 0)"
+build_base="$(base_image build "$BUILD_PACKAGES" 1)"
 
 # ---------------------------------------------------------------- the image
 tarball="$out/$IMAGE_NAME.tar"
@@ -134,7 +151,7 @@ stamp="$out/$IMAGE_NAME.inputs"
 inputs="$(
   {
     printf '%s\n' "$runtime_base" "$build_base"
-    find Dockerfile .dockerignore package.json package-lock.json tsconfig.json src scripts/build-image.sh scripts/bundle.mjs \
+    find Dockerfile .dockerignore package.json package-lock.json .npmrc tsconfig.json src scripts/build-image.sh scripts/bundle.mjs \
       -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
   } | sha256sum | cut -c1-64
 )"

@@ -7,6 +7,7 @@
 #   publish STAGED FINAL   atomically rename a completed staging folder to its final name
 #   go_build_tool ...      build a Go tool at a pinned version (see below)
 #   elapsed START          minutes and seconds since START (date +%s)
+#   progress_start LABEL START, progress_stop   a ticker that logs the elapsed time meanwhile
 # shellcheck shell=bash disable=SC2034,SC2154  # sets LDFLAGS and tmp_prefix for the sourcing script; reads its cache_dir
 
 go_tools_setup() {
@@ -44,6 +45,7 @@ go_tools_setup() {
 
 go_tools_cleanup() {
   local d
+  progress_stop
   for d in "${tmp_dirs[@]+"${tmp_dirs[@]}"}"; do
     if [[ -n "${d}" && -e "${d}" ]]; then
       chmod -R u+w "${d}" 2>/dev/null || true
@@ -85,6 +87,26 @@ write_env_file() {
 
 elapsed() { local s=$(( $(date +%s) - $1 )); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
 
+# progress_start LABEL START / progress_stop: while a long step runs, log "LABEL: 2m30s so far"
+# every 15 s on a terminal, every 60 s otherwise (CI logs), so a first run that compiles for
+# minutes shows it is alive and how long each tool has taken. One ticker at a time.
+progress_pid=""
+progress_start() {
+  local label="$1" start="$2" every=60
+  progress_stop
+  [[ -t 2 ]] && every=15
+  # The subshell does not run the EXIT trap; go_tools_cleanup stops it if the installer dies.
+  # sleep holds no pipe open: killing the ticker must not leave a reader waiting for EOF.
+  ( while sleep "${every}" </dev/null >/dev/null 2>&1; do log "${label}: $(elapsed "${start}") so far"; done ) &
+  progress_pid=$!
+}
+progress_stop() {
+  [[ -n "${progress_pid}" ]] || return 0
+  kill "${progress_pid}" 2>/dev/null || true
+  wait "${progress_pid}" 2>/dev/null || true
+  progress_pid=""
+}
+
 # go_build_tool NAME OUT PKG VERSION LDFLAGS [REPLACE...]
 # Builds PKG@VERSION to OUT as a dependency of a throwaway scratch module (in a temporary
 # folder), rather than with 'go install PKG@VERSION', because:
@@ -98,13 +120,16 @@ elapsed() { local s=$(( $(date +%s) - $1 )); printf '%dm%02ds' $((s / 60)) $((s 
 go_build_tool() {
   local name="$1" out="$2" pkg="$3" version="$4" ldflags="$5"
   shift 5
-  local mod r
+  local mod r start
+  start=$(date +%s)
   new_tmp mod "${name}-module"
+  progress_start "${name} ${version}" "${start}"
   # (set -e does not apply inside a subshell that is the left side of '||': chain with &&.)
   (
     cd "${mod}" &&
       go mod init "local.invalid/${name}" >/dev/null 2>&1 &&
       for r in "$@"; do go mod edit -replace="${r}" || exit 1; done &&
+      log "${name} ${version}: downloading modules (go get)" &&
       # 'go get' is chatty (a line per module): show its output only when it fails.
       if [[ -n "${INSTALL_TOOLS_VERBOSE:-}" ]]; then
         go get -tool "${pkg}@${version}"
@@ -112,8 +137,10 @@ go_build_tool() {
         cat go-get.log >&2
         exit 1
       fi &&
+      log "${name} ${version}: compiling (go build; modules took $(elapsed "${start}"))" &&
       go build -ldflags="${ldflags}" -o "${out}" "${pkg}"
   ) || die "${name}: build of ${pkg}@${version} failed"
+  progress_stop
   rm -rf "${mod}"
   [[ -x "${out}" ]] || die "${name}: build produced no binary"
   "${out}" --help >/dev/null || die "${name}: built binary does not run"

@@ -30,7 +30,7 @@ ALL_TOOLS=(crossplane core crank gateway-api)
 
 usage() {
   cat <<EOF
-Usage: $(basename "$0") [TOOL...]
+Usage: $(basename "$0") [-q|--quiet] [TOOL...]
 
 Builds and caches pinned tools under .cache/tools/ (no TOOL = all of them).
 Tools:
@@ -53,6 +53,11 @@ cache_dir="${repo_root}/.cache/tools"
 
 # ---------------------------------------------------------------- arguments
 selected=()
+quiet=0
+# -q/--quiet (scripts/render.sh): say nothing about tools already cached; still show builds.
+args=()
+for arg in "$@"; do [[ "${arg}" == -q || "${arg}" == --quiet ]] && quiet=1 || args+=("${arg}"); done
+set -- "${args[@]+"${args[@]}"}"
 if [[ $# -eq 0 ]]; then
   selected=("${ALL_TOOLS[@]}")
 else
@@ -92,7 +97,7 @@ gateway_crds="${gateway_dir}/crds"
 
 install_crossplane() {
   if [[ -x "${crossplane_bin}" ]]; then
-    log "crossplane ${CROSSPLANE_CLI_VERSION}: cached (${crossplane_bin})"
+    [[ "${quiet}" == 1 ]] || log "crossplane ${CROSSPLANE_CLI_VERSION}: cached (${crossplane_bin})"
     return 0
   fi
   local start tmp
@@ -108,7 +113,7 @@ install_crossplane() {
 
 install_core() {
   if [[ -x "${core_bin}" ]]; then
-    log "crossplane-core ${CROSSPLANE_CORE_VERSION}: cached (${core_bin})"
+    [[ "${quiet}" == 1 ]] || log "crossplane-core ${CROSSPLANE_CORE_VERSION}: cached (${core_bin})"
     return 0
   fi
   local start tmp
@@ -126,7 +131,7 @@ install_core() {
 
 install_crank() {
   if [[ -x "${crank_bin}" ]]; then
-    log "crank ${CRANK_VERSION}: cached (${crank_bin})"
+    [[ "${quiet}" == 1 ]] || log "crank ${CRANK_VERSION}: cached (${crank_bin})"
     return 0
   fi
   local start tmp
@@ -143,7 +148,7 @@ install_crank() {
 
 install_gateway_api() {
   if [[ -f "${gateway_crds}/gateway.networking.k8s.io_httproutes.yaml" ]]; then
-    log "gateway-api ${GATEWAY_API_VERSION}: cached (${gateway_crds})"
+    [[ "${quiet}" == 1 ]] || log "gateway-api ${GATEWAY_API_VERSION}: cached (${gateway_crds})"
     return 0
   fi
   local start tmp json src n
@@ -170,6 +175,15 @@ install_gateway_api() {
 }
 
 total_start=$(date +%s)
+# Say up front what this run will build, so a first run's minutes are expected, not a hang.
+to_build=()
+want crossplane && [[ ! -x "${crossplane_bin}" ]] && to_build+=("crossplane ${CROSSPLANE_CLI_VERSION}")
+want core && [[ ! -x "${core_bin}" ]] && to_build+=("crossplane-core ${CROSSPLANE_CORE_VERSION}")
+want crank && [[ ! -x "${crank_bin}" ]] && to_build+=("crank ${CRANK_VERSION}")
+want gateway-api && [[ ! -d "${gateway_crds}" ]] && to_build+=("gateway-api ${GATEWAY_API_VERSION} CRDs")
+if [[ ${#to_build[@]} -gt 0 ]]; then
+  log "first use: building $(IFS=,; printf '%s' "${to_build[*]}" | sed 's/,/, /g') into ${cache_dir} (once; each Go tool takes minutes on 2 cores, cached afterwards)"
+fi
 want crossplane && install_crossplane
 want core && install_core
 want crank && install_crank
@@ -187,5 +201,9 @@ env_file="${cache_dir}/env.sh"
   true
 } | write_env_file "${env_file}"
 
-log "done in $(elapsed "${total_start}"); environment (also in ${env_file}):"
-grep '^export ' "${env_file}" || true
+if [[ "${quiet}" == 1 ]]; then
+  [[ ${#to_build[@]} -eq 0 ]] || log "done in $(elapsed "${total_start}")"
+else
+  log "done in $(elapsed "${total_start}"); environment (also in ${env_file}):"
+  grep '^export ' "${env_file}" || true
+fi

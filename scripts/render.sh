@@ -2,39 +2,40 @@
 # Renders every example scenario through the real `crossplane render` (CLI v2.5.0 with the
 # v2.3.4 core binary, no Docker) against this function, started locally with --insecure.
 #
-#   scripts/render.sh            print each scenario's output
-#   scripts/render.sh --check    compare each output with its golden file examples/rendered/*.yaml
-#   scripts/render.sh --update   rewrite the golden files (review the diff before committing)
+#   scripts/render.sh [NAME...]       a summary per scenario (XR conditions, composed objects,
+#                                     warnings, the Fatal) that fits on a screen; the full
+#                                     output of each in .cache/rendered/NAME.yaml
+#   scripts/render.sh --raw [NAME...] the full YAML streams instead of the summaries
+#   scripts/render.sh --all [NAME...] also the Crossplane v1 scenarios (builds crank once)
+#   scripts/render.sh --check         every scenario against its golden examples/rendered/*.yaml
+#   scripts/render.sh --update        rewrite the golden files (review the diff before committing)
 #
+# Printing renders the Crossplane v2 scenarios by default, so a first run builds only the v2
+# CLI and the core binary, not crank; --check and --update (CI) always render every scenario.
 # Expects `npm run build` to have run (npm run render does both). The function runs with a
 # fixed clock (--fixed-time) so that backup health, and so the goldens, do not depend on today.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=print
-case "${1:-}" in
-  "") ;;
-  --check) mode=check ;;
-  --update) mode=update ;;
-  *) echo "usage: $0 [--check|--update]" >&2; exit 2 ;;
-esac
-
-scripts/install-tools.sh crossplane core crank >&2
-# shellcheck source=/dev/null
-. .cache/tools/env.sh
-
-# The instant the examples' observed state describes (examples/observed/*/backup.yaml).
-FIXED_TIME=2026-11-22T10:00:00Z
-log=.cache/render-function.log
-port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-node dist/function.mjs --insecure --address="127.0.0.1:${port}" --fixed-time="${FIXED_TIME}" >"$log" 2>&1 &
-fn_pid=$!
-trap 'kill "$fn_pid" 2>/dev/null || true; wait "$fn_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null; then break; fi
-  if ! kill -0 "$fn_pid" 2>/dev/null; then echo "the function did not start:" >&2; cat "$log" >&2; exit 1; fi
-  sleep 0.1
+raw=0
+all=0
+only=()
+for arg in "$@"; do
+  case "$arg" in
+    --check) mode=check all=1 ;;
+    --update) mode=update all=1 ;;
+    --raw) raw=1 ;;
+    --all) all=1 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    -*) echo "usage: $0 [--raw] [--all] [NAME...] | --check | --update" >&2; exit 2 ;;
+    *) only+=("$arg") ;;
+  esac
 done
+if [ "$mode" != print ] && { [ "$raw" = 1 ] || [ ${#only[@]} -gt 0 ]; }; then
+  echo "$0: --check and --update take every scenario and print no YAML" >&2
+  exit 2
+fi
 
 # name | CLI (v2: crossplane v2.5.0 + core v2.3.4; v1: crank v1.20.11) | XRD | XR | Composition |
 # observed-state folder ("-" for none) | required resources, what the cluster already holds
@@ -60,11 +61,50 @@ scenarios=(
   "v1-claim|v1|examples/v1/xrd.yaml|examples/v1/xr-claim.yaml|examples/v1/composition.yaml|-|-|0"
 )
 
+# The scenarios this run renders, and the tools they need.
+selected=()
+skipped_v1=()
+for s in "${scenarios[@]}"; do
+  IFS='|' read -r name cli _ <<<"$s"
+  if [ ${#only[@]} -gt 0 ]; then
+    for o in "${only[@]}"; do [ "$o" = "$name" ] && selected+=("$s"); done
+  elif [ "$cli" = v2 ] || [ "$all" = 1 ]; then
+    selected+=("$s")
+  else
+    skipped_v1+=("$name")
+  fi
+done
+for o in "${only[@]+"${only[@]}"}"; do
+  printf '%s\n' "${scenarios[@]}" | grep -q "^${o}|" || {
+    echo "$0: no scenario '$o'; the scenarios: $(printf '%s\n' "${scenarios[@]}" | cut -d'|' -f1 | tr '\n' ' ')" >&2
+    exit 2
+  }
+done
+tools=()
+printf '%s\n' "${selected[@]}" | grep -q '^[^|]*|v2|' && tools+=(crossplane core)
+printf '%s\n' "${selected[@]}" | grep -q '^[^|]*|v1|' && tools+=(crank)
+scripts/install-tools.sh --quiet "${tools[@]}" >&2
+# shellcheck source=/dev/null
+. .cache/tools/env.sh
+
+# The instant the examples' observed state describes (examples/observed/*/backup.yaml).
+FIXED_TIME=2026-11-22T10:00:00Z
+log=.cache/render-function.log
+port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+node dist/function.mjs --insecure --address="127.0.0.1:${port}" --fixed-time="${FIXED_TIME}" >"$log" 2>&1 &
+fn_pid=$!
+trap 'kill "$fn_pid" 2>/dev/null || true; wait "$fn_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null; then break; fi
+  if ! kill -0 "$fn_pid" 2>/dev/null; then echo "the function did not start:" >&2; cat "$log" >&2; exit 1; fi
+  sleep 0.1
+done
+
 failed=0
 mkdir -p examples/rendered .cache/rendered
 # The Function, pointed at the port the function listens on (crank has no -a flag).
 sed -e "s|runtime-development-target: .*|runtime-development-target: 127.0.0.1:${port}|" examples/functions.yaml >.cache/rendered/functions.yaml
-for s in "${scenarios[@]}"; do
+for s in "${selected[@]}"; do
   IFS='|' read -r name cli xrd xr composition observed required want <<<"$s"
   if [ "$cli" = v2 ]; then
     cmd=("$CROSSPLANE_BIN" render "$xr" "$composition" .cache/rendered/functions.yaml
@@ -89,9 +129,19 @@ for s in "${scenarios[@]}"; do
   fi
   case "$mode" in
     print)
-      printf '### %s (%s CLI): %s with %s (exit %s)\n' "$name" "$cli" "$xr" "$composition" "$code"
-      [ "$observed" != "-" ] && printf '### observed state: %s\n' "$observed"
-      cat "$out"
+      if [ "$raw" = 1 ]; then
+        printf '### %s (%s CLI): %s with %s (exit %s)\n' "$name" "$cli" "$xr" "$composition" "$code"
+        [ "$observed" != "-" ] && printf '### observed state: %s\n' "$observed"
+        cat "$out"
+      else
+        if [ "$cli" = v2 ]; then
+          label="$(basename "$(dirname "$CROSSPLANE_BIN")") + $(basename "$(dirname "$CROSSPLANE_CORE_BIN")")"
+        else
+          label="$(basename "$(dirname "$CRANK_BIN")")"
+        fi
+        node scripts/render-summary.mjs "$name" "$label" "$xr" "$observed" "$code" "$out" ".cache/rendered/${name}.stderr"
+        echo
+      fi
       ;;
     update)
       cp "$out" "examples/rendered/${name}.yaml"
@@ -107,4 +157,9 @@ for s in "${scenarios[@]}"; do
       ;;
   esac
 done
+if [ "$mode" = print ] && [ "$raw" = 0 ]; then
+  echo "Full outputs: .cache/rendered/*.yaml. The raw YAML streams: npm run render -- --raw"
+  [ ${#skipped_v1[@]} -eq 0 ] ||
+    echo "Not rendered: ${skipped_v1[*]} (Crossplane v1, crank): npm run render -- --all (builds crank once)"
+fi
 exit "$failed"

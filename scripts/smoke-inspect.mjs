@@ -5,8 +5,9 @@
 // XPKG_DIR holds the package tarball's manifest.json and image config (the xpkg is an image
 // in docker-archive form); ROOTFS is the image's filesystem, unpacked. Checks, printing a line
 // per check and exiting 1 if any fails:
-//   - the image config: entrypoint `node /fn/function.mjs`, user 65532:65532, working
-//     directory /fn, exposed port 9443/tcp, and the same four as the Dockerfile's final stage;
+//   - the image config: entrypoint `node /fn/function.mjs --metrics-address=:8080`, user
+//     65532:65532, working directory /fn, exposed ports 9443/tcp and 8080/tcp, the same four as
+//     the Dockerfile's final stage, and its NODE_OPTIONS (the V8 heap flags);
 //   - the package layers: the config's io.crossplane.xpkg labels name a `base` layer (the
 //     package) and an `upbound` layer (the examples), both among the image's layers;
 //   - /package.yaml: exactly one meta.pkg.crossplane.io Function, named as package/crossplane.yaml
@@ -46,10 +47,11 @@ const image = JSON.parse(readFileSync(join(xpkgDir, manifest.Config), 'utf8'));
 const config = image.config ?? {};
 
 const want = {
-  Entrypoint: ['node', '/fn/function.mjs'],
+  // Metrics on :8080, where Go functions serve them and Crossplane's Deployment names a port.
+  Entrypoint: ['node', '/fn/function.mjs', '--metrics-address=:8080'],
   User: '65532:65532',
   WorkingDir: '/fn',
-  ExposedPorts: ['9443/tcp'],
+  ExposedPorts: ['8080/tcp', '9443/tcp'],
 };
 const got = {
   Entrypoint: config.Entrypoint,
@@ -75,6 +77,13 @@ const fromDockerfile = {
   ExposedPorts: instr('EXPOSE').flatMap((p) => p.split(/\s+/)).map((p) => (p.includes('/') ? p : `${p}/tcp`)).sort(),
 };
 check(same(fromDockerfile, got), 'image config matches the Dockerfile (ENTRYPOINT, USER, WORKDIR, EXPOSE)', JSON.stringify(fromDockerfile));
+// The V8 heap flags the image runs with (sized for examples/production's memory limit).
+const nodeOptions = instr('ENV').map((e) => /^NODE_OPTIONS="([^"]*)"$/.exec(e)?.[1]).find((v) => v !== undefined);
+check(
+  nodeOptions !== undefined && (config.Env ?? []).includes(`NODE_OPTIONS=${nodeOptions}`),
+  "image NODE_OPTIONS as the Dockerfile's ENV",
+  JSON.stringify((config.Env ?? []).filter((e) => e.startsWith('NODE_OPTIONS='))),
+);
 
 // ---------------------------------------------------------------- package layers
 const labels = config.Labels ?? {};

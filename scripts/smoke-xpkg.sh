@@ -18,11 +18,13 @@
 #    PLANA's example XR must return desired `route`, `backup` and one `filestore-*`; a client
 #    without a certificate, one with a certificate from another CA and a plaintext client must
 #    be refused.
+#    Its Prometheus metrics on :8080 must count those calls (grpc_server_handled_total).
 # 4. Stops it with SIGTERM and expects exit code 0; its log must be JSON lines.
 # Work folder: .cache/smoke/ (the unpacked image is removed when the test passes).
 #
-# Needs root (chroot, mounts), port 9443 free on 127.0.0.1, and `npm ci` done (the client
-# uses the repository's node_modules). Installs skopeo, umoci and openssl when missing.
+# Needs root (chroot, mounts, a private network namespace, so no port needs to be free) and
+# `npm ci` done (the client uses the repository's node_modules). Installs skopeo, umoci and
+# openssl when missing.
 set -euo pipefail
 self="$(cd "$(dirname "$0")" && pwd -P)/$(basename "$0")"
 cd "$(dirname "$0")/.."
@@ -43,10 +45,15 @@ if [ -z "${SMOKE_XPKG_IN_NAMESPACE:-}" ]; then
     log "no $pkg: running scripts/build-xpkg.sh"
     scripts/build-xpkg.sh
   fi
-  # Everything below runs in a private mount namespace: its mounts vanish with it.
-  exec env SMOKE_XPKG_IN_NAMESPACE=1 unshare --mount --propagation private -- "$self" "$pkg"
+  # Everything below runs in private mount and network namespaces: its mounts vanish with it,
+  # and the function's ports (9443, metrics on 8080 on every interface, as in a pod) are seen
+  # by nothing else on the machine.
+  # The Node the tests run on (installed, if need be, while the network is still there).
+  SMOKE_TESTS_NODE="$("$(scripts/install-node.sh)/node" --version)"
+  exec env SMOKE_XPKG_IN_NAMESPACE=1 SMOKE_TESTS_NODE="$SMOKE_TESTS_NODE" unshare --mount --net --propagation private -- "$self" "$pkg"
 fi
 pkg="$1"
+ip link set lo up
 
 work="$PWD/.cache/smoke"
 rm -rf "$work"
@@ -132,6 +139,14 @@ cp "$certs/ca.crt" "$rootfs/tls/server/ca.crt"
 chmod 0644 "$rootfs/tls/server/"*
 mount -o remount,ro "$rootfs/tls"
 
+# The image runs the Node the tests ran on (scripts/install-node.sh pins it; the Dockerfile's
+# default base names the same release).
+image_node="$(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  unshare --root="$rootfs" --setgid="$gid" --setuid="$uid" -- node --version 2>&1)" || die "node --version in the image: $image_node"
+tests_node="$SMOKE_TESTS_NODE"
+[ "$image_node" = "$tests_node" ] || die "the image runs node $image_node, the tests $tests_node"
+echo "ok   image node $image_node, the same as the tests'"
+
 # ---------------------------------------------------------------- 4. run it
 if (exec 3<>/dev/tcp/127.0.0.1/9443) 2>/dev/null; then
   die "something already listens on 127.0.0.1:9443"
@@ -166,6 +181,16 @@ mtls=(--ca="$certs/ca.crt" --cert="$certs/client.crt" --key="$certs/client.key")
 "${client[@]}" --expect=refused --plaintext || fail_with_log "a plaintext client was answered"
 # Still serving after the refusals.
 "${client[@]}" --expect=ok --wait=10 "${mtls[@]}" || fail_with_log "RunFunction over mutual TLS after the refused clients"
+
+# Prometheus metrics where a Go function serves them, counting the calls above as go-grpc-middleware does.
+# shellcheck disable=SC2016 # JavaScript, not shell
+node -e '
+  fetch("http://127.0.0.1:8080/metrics").then((r) => r.text()).then((t) => {
+    const m = /^grpc_server_handled_total\{grpc_code="OK",grpc_method="RunFunction",grpc_service="apiextensions\.fn\.proto\.v1\.FunctionRunnerService",grpc_type="unary"\} (\d+)$/m.exec(t);
+    if (!m || Number(m[1]) < 2) { console.error(t.split("\n").filter((l) => l.startsWith("grpc_server_handled_total{grpc_code=\"OK\"")).join("\n")); process.exit(1); }
+    console.log(`ok   metrics on :8080: grpc_server_handled_total{grpc_code="OK",...v1...} ${m[1]}`);
+  }, (e) => { console.error(String(e)); process.exit(1); });
+' || fail_with_log "no Prometheus metrics on :8080 counting the calls"
 
 kill -0 "$fn_pid" 2>/dev/null || fail_with_log "the function exited early"
 ps_line="$(ps -o user=,group=,args= -p "$fn_pid" || true)"

@@ -100,9 +100,11 @@ function prepare(outDir) {
   return failed ? 1 : 0;
 }
 
-const CORE_KINDS = new Set(['batch/v1|Job', 'batch/v1|CronJob']);
+const CORE_KINDS = new Set(['batch/v1|Job', 'batch/v1|CronJob', 'policy/v1|PodDisruptionBudget']);
 
-function check(name, text) {
+// check NAME [KIND...] < JSON: without KINDs, a rendered scenario (it must hold an HTTPRoute);
+// with them, a folder of manifests that must hold each KIND (examples/production/).
+function check(name, text, kinds = []) {
   let report;
   try {
     report = JSON.parse(text);
@@ -116,9 +118,15 @@ function check(name, text) {
     console.error(`FAIL ${name}: nothing validated`);
     failed = true;
   }
-  if (!resources.some((r) => r.kind === 'HTTPRoute')) {
+  if (kinds.length === 0 && !resources.some((r) => r.kind === 'HTTPRoute')) {
     console.error(`FAIL ${name}: no HTTPRoute in the rendered output`);
     failed = true;
+  }
+  for (const kind of kinds) {
+    if (!resources.some((r) => r.kind === kind)) {
+      console.error(`FAIL ${name}: no ${kind} validated`);
+      failed = true;
+    }
   }
   for (const r of resources) {
     const id = `${r.apiVersion}, Kind=${r.kind}, ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
@@ -140,10 +148,10 @@ function check(name, text) {
 }
 
 function usage() {
-  console.error('usage: validate-lib.mjs prepare OUT_DIR | check NAME < JSON');
+  console.error('usage: validate-lib.mjs prepare OUT_DIR | check NAME [KIND...] < JSON');
   process.exit(2);
 }
 const [command, ...args] = process.argv.slice(2);
 if (command === 'prepare' && args.length === 1) process.exit(prepare(args[0]));
-else if (command === 'check' && args.length === 1) process.exit(check(args[0], readFileSync(0, 'utf8')));
+else if (command === 'check' && args.length >= 1) process.exit(check(args[0], readFileSync(0, 'utf8'), args.slice(1)));
 else usage();

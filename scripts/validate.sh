@@ -7,7 +7,11 @@
 #     (Go module github.com/crossplane-contrib/provider-kubernetes, pinned below, cached in
 #     .cache/validate/), and the manifest each wraps like a directly composed object;
 #   - Job and CronJob against the Kubernetes Go types the CLI has built in (typed decoding and
-#     unknown fields; the unit tests check them fully with kubernetes-models).
+#     unknown fields; the unit tests check them fully with kubernetes-models);
+#   - examples/production/ (the DeploymentRuntimeConfig and the Function a PLANA engineer
+#     applies) against Crossplane core's own pkg.crossplane.io CRDs (the core module, pinned as
+#     scripts/install-tools.sh pins the core, from the Go module cache), the PodDisruptionBudget
+#     like Job and CronJob.
 # Fails (exit 1) on any validation error and on any missing schema other than Job/CronJob.
 #
 #   scripts/validate.sh            validate .cache/rendered/ (renders first when it is empty)
@@ -71,6 +75,30 @@ if [ ! -f "$pk_crds/kubernetes.crossplane.io_objects.yaml" ]; then
   rm -rf "$tmp"
 fi
 
+# Crossplane core's package CRDs (DeploymentRuntimeConfig, Function), from the core's Go module.
+CROSSPLANE_CORE_VERSION=v2.3.4
+xp_crds="$cache/crossplane-${CROSSPLANE_CORE_VERSION}/crds"
+if [ ! -f "$xp_crds/pkg.crossplane.io_deploymentruntimeconfigs.yaml" ]; then
+  echo "[validate] fetching Crossplane ${CROSSPLANE_CORE_VERSION} package CRDs (Go module proxy)" >&2
+  tmp="$(mktemp -d)"
+  json="$(cd "$tmp" && GOTOOLCHAIN=local GOWORK=off GOFLAGS='' go mod download -json \
+    "github.com/crossplane/crossplane/v2@${CROSSPLANE_CORE_VERSION}")" || {
+    printf '%s\n' "$json" >&2
+    rm -rf "$tmp"
+    echo "FAIL: could not download github.com/crossplane/crossplane/v2@${CROSSPLANE_CORE_VERSION}" >&2
+    exit 1
+  }
+  src="$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+  mkdir -p "$tmp/crds"
+  cp "$src"/cluster/crds/pkg.crossplane.io_deploymentruntimeconfigs.yaml \
+    "$src"/cluster/crds/pkg.crossplane.io_functions.yaml "$tmp/crds/"
+  chmod -R u+w,a+r "$tmp/crds"
+  mkdir -p "$(dirname "$xp_crds")"
+  rm -rf "$xp_crds"
+  mv "$tmp/crds" "$xp_crds"
+  rm -rf "$tmp"
+fi
+
 work="$cache/resources"
 rm -rf "$work"
 mkdir -p "$work"
@@ -98,6 +126,22 @@ while read -r name file xrd; do
   if [ "$failed" = 1 ] && [ -s "$work/${name}.stderr" ]; then cat "$work/${name}.stderr" >&2; fi
 done <"$work/scenarios"
 
+# The production deployment example.
+echo "== production (examples/production/ against Crossplane ${CROSSPLANE_CORE_VERSION}'s package CRDs)"
+set +e
+"$CROSSPLANE_BIN" resource validate "$xp_crds" examples/production --cache-dir="$cache" -o json \
+  >"$work/production.json" 2>"$work/production.stderr"
+code=$?
+set -e
+if ! node scripts/validate-lib.mjs check production DeploymentRuntimeConfig Function PodDisruptionBudget <"$work/production.json"; then
+  failed=1
+  cat "$work/production.stderr" >&2
+elif [ "$code" -ne 0 ]; then
+  echo "FAIL production: crossplane resource validate exited ${code}" >&2
+  cat "$work/production.stderr" >&2
+  failed=1
+fi
+
 if [ "$count" -eq 0 ]; then
   echo "FAIL: no rendered scenario to validate in .cache/rendered/" >&2
   exit 1
@@ -106,4 +150,4 @@ if [ "$failed" -ne 0 ]; then
   echo "validation FAILED (reports in ${work#"$PWD/"}/)" >&2
   exit 1
 fi
-echo "ok: ${count} rendered scenarios validated"
+echo "ok: ${count} rendered scenarios and examples/production validated"

@@ -70,7 +70,9 @@ export interface ServeConfig {
   readonly fixedTime?: Date;
   /**
    * `--metrics-address` (`host:port` or `:port`): serve Prometheus metrics at GET /metrics on this
-   * separate, plaintext port. Default: unset, no metrics server.
+   * separate, plaintext port. Default: unset, no metrics server, so a function run by hand never
+   * listens beyond what it was told to; the image's entrypoint passes `:8080` (where Go functions
+   * serve them). An empty value turns them off again (a runtime config's `args` come last).
    */
   readonly metricsAddress?: { readonly host: string; readonly port: number };
 }
@@ -97,7 +99,8 @@ Flags:
   --drain-timeout=SECONDS       On SIGTERM, how long in-flight calls may take before connections
                                 are closed. Default ${DEFAULT_DRAIN_TIMEOUT_SECONDS}.
   --metrics-address=HOST:PORT   Serve Prometheus metrics at GET /metrics on this address
-                                (plaintext, separate from gRPC). Default: off.
+                                (plaintext, separate from gRPC). Default: off; the image
+                                passes ":8080". Empty: off.
   --fixed-time=RFC3339          Judge backup age at this instant instead of now: for
                                 reproducible renders and golden files only.
   -h, --help                    Show this help and exit.
@@ -188,7 +191,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
   }
 
   const metricsText = strings.get('metrics-address');
-  const metricsAddress = metricsText === undefined ? undefined : splitAddress(metricsText, '--metrics-address');
+  const metricsAddress = metricsText === undefined || metricsText === '' ? undefined : splitAddress(metricsText, '--metrics-address');
   if (metricsAddress !== undefined && metricsAddress.port === port && metricsAddress.port !== 0) {
     throw new ConfigError(`--metrics-address ${JSON.stringify(metricsText)} is not valid: it must use a port other than --address`);
   }

@@ -10,7 +10,7 @@ import { ConfigError, USAGE, parseConfig, type ServeConfig } from './config.js';
 import { runFunction } from './fn.js';
 import { newLogger } from './logger.js';
 import { Metrics, serveMetrics } from './metrics.js';
-import { StartupError, maxSendMessageSize, startServer } from './server.js';
+import { RUNNER_SERVICES, StartupError, maxSendMessageSize, startServer } from './server.js';
 
 let config: ServeConfig;
 try {
@@ -34,7 +34,7 @@ try {
   const fixed = config.fixedTime;
   if (fixed !== undefined) log.warn({ fixedTime: fixed.toISOString() }, '--fixed-time given: backup age is judged at a fixed instant, not now');
   const now = fixed === undefined ? () => new Date() : () => fixed;
-  const metrics = config.metricsAddress === undefined ? undefined : new Metrics();
+  const metrics = config.metricsAddress === undefined ? undefined : new Metrics(RUNNER_SERVICES);
   const server = await startServer(config, (req) => runFunction(req, { now, log }), log, metrics);
   if (metrics !== undefined && config.metricsAddress !== undefined) {
     const served = await serveMetrics(metrics, config.metricsAddress.host, config.metricsAddress.port).catch((err: unknown) => {

@@ -9,7 +9,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import { FunctionRunnerServiceService, RunFunctionResponse, type RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
+import { FunctionRunnerServiceService, Ready, RunFunctionResponse, Severity, Status, type RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -150,14 +150,53 @@ async function respond(req: RunFunctionRequest, handler: Handler, log: Logger, s
   try {
     const res = await handler(req);
     const bytes = encode(res);
-    metrics?.observe(service, (performance.now() - start) / 1000, res, false);
+    const seconds = (performance.now() - start) / 1000;
+    metrics?.observe(service, seconds, res, false);
+    if (log.isLevelEnabled('debug')) log.debug(callSummary(req, res, service, seconds), 'RunFunction');
     return bytes;
   } catch (err) {
-    log.error({ err, tag: req.meta?.tag ?? '', service }, 'RunFunction failed: replying with a Fatal result');
+    log.error({ err, tag: req.meta?.tag ?? '', service, ...xrOf(req) }, 'RunFunction failed: replying with a Fatal result');
     const res = internalError(req, err);
-    metrics?.observe(service, (performance.now() - start) / 1000, res, true);
+    const seconds = (performance.now() - start) / 1000;
+    metrics?.observe(service, seconds, res, true);
+    if (log.isLevelEnabled('debug')) log.debug(callSummary(req, res, service, seconds), 'RunFunction');
     return encode(res);
   }
+}
+
+/** Which XR a call was about, as the request's observed composite names it (may be absent). */
+function xrOf(req: RunFunctionRequest): { xr?: string; xrKind?: string; xrNamespace?: string } {
+  const xr = req.observed?.composite?.resource;
+  const meta = xr?.['metadata'];
+  const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+  const name = typeof meta === 'object' && meta !== null ? str((meta as Record<string, unknown>)['name']) : undefined;
+  const namespace = typeof meta === 'object' && meta !== null ? str((meta as Record<string, unknown>)['namespace']) : undefined;
+  const kind = str(xr?.['kind']);
+  return { ...(name === undefined ? {} : { xr: name }), ...(kind === undefined ? {} : { xrKind: kind }), ...(namespace === undefined ? {} : { xrNamespace: namespace }) };
+}
+
+const SEVERITY_WORDS: Readonly<Record<number, string>> = { [Severity.SEVERITY_FATAL]: 'Fatal', [Severity.SEVERITY_WARNING]: 'Warning', [Severity.SEVERITY_NORMAL]: 'Normal' };
+const STATUS_WORDS: Readonly<Record<number, string>> = { [Status.STATUS_CONDITION_TRUE]: 'True', [Status.STATUS_CONDITION_FALSE]: 'False', [Status.STATUS_CONDITION_UNKNOWN]: 'Unknown' };
+
+/**
+ * The one debug line per call (--debug): which XR, what came back and how long it took, so an
+ * operator can follow a tenant through the logs without decoding gRPC. Every field is stable
+ * except durationMs; nothing from the XR's spec is logged.
+ */
+function callSummary(req: RunFunctionRequest, res: RunFunctionResponse, service: RunnerService, seconds: number): Record<string, unknown> {
+  const resources = Object.entries(res.desired?.resources ?? {});
+  const results = res.results.map((r) => `${SEVERITY_WORDS[r.severity] ?? 'Unspecified'}:${r.reason ?? ''}`);
+  return {
+    service,
+    tag: req.meta?.tag ?? '',
+    ...xrOf(req),
+    resources: resources.length,
+    ready: resources.filter(([, r]) => r.ready === Ready.READY_TRUE).length,
+    results,
+    conditions: res.conditions.map((c) => `${c.type}=${STATUS_WORDS[c.status] ?? 'Unspecified'}:${c.reason}`),
+    ttlSeconds: res.meta?.ttl?.seconds ?? 0,
+    durationMs: Math.round(seconds * 1e6) / 1e3,
+  };
 }
 
 function encode(res: RunFunctionResponse): Buffer {
