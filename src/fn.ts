@@ -21,7 +21,6 @@ import {
   type RunFunctionResponse,
   type State,
 } from '@crossplane-org/function-sdk-typescript';
-import type { Logger } from 'pino';
 import { backupHealth, type BackupHealth } from './backup-health.js';
 import { backupLocation, buildBackup } from './builders/backup.js';
 import { buildFilestoreJob } from './builders/filestore.js';
@@ -36,9 +35,9 @@ import { cronJobVerdict, jobVerdict, routeVerdict, type Verdict } from './ready.
 import { backupTime } from './schedule.js';
 import { RETENTION_DAYS, parseTenant, type Tenant } from './tenant.js';
 
+/** What a call needs from outside: the clock (fixed by --fixed-time for reproducible renders). */
 export interface Deps {
   readonly now: () => Date;
-  readonly log: Logger;
 }
 
 /**
@@ -139,7 +138,6 @@ export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionRes
 
   const allReady = [...verdicts.values()].every((v) => v.ready);
   const steady = allReady && !health.degraded;
-  deps.log.debug({ tag: req.meta?.tag, tenant: tenant.subdomain, ready: allReady }, 'composed tenant');
 
   return {
     meta: { tag: req.meta?.tag ?? '', ttl: { seconds: steady ? input.ttl.steadySeconds : input.ttl.pendingSeconds, nanos: 0 } },

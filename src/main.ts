@@ -35,7 +35,7 @@ try {
   if (fixed !== undefined) log.warn({ fixedTime: fixed.toISOString() }, '--fixed-time given: backup age is judged at a fixed instant, not now');
   const now = fixed === undefined ? () => new Date() : () => fixed;
   const metrics = config.metricsAddress === undefined ? undefined : new Metrics(RUNNER_SERVICES);
-  const server = await startServer(config, (req) => runFunction(req, { now, log }), log, metrics);
+  const server = await startServer(config, (req) => runFunction(req, { now }), log, metrics);
   if (metrics !== undefined && config.metricsAddress !== undefined) {
     const served = await serveMetrics(metrics, config.metricsAddress.host, config.metricsAddress.port).catch((err: unknown) => {
       throw new StartupError(`cannot serve metrics on ${config.metricsAddress?.host}:${config.metricsAddress?.port}: ${String(err)}`);

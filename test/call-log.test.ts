@@ -20,7 +20,7 @@ async function serve(debug: boolean, handler?: (req: RunFunctionRequest) => RunF
   const log = newLogger(debug, out);
   const server: RunningServer = await startServer(
     { address: '127.0.0.1:0', host: '127.0.0.1', port: 0, insecure: true, maxRecvMsgSize: 4 * 1024 * 1024 },
-    handler ?? ((req) => runFunction(req, { now: () => NOW, log })),
+    handler ?? ((req) => runFunction(req, { now: () => NOW })),
     log,
   );
   cleanup.push(() => server.drain(0));

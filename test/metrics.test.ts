@@ -32,7 +32,7 @@ describe('metrics', () => {
       { address: '127.0.0.1:0', host: '127.0.0.1', port: 0, insecure: true, maxRecvMsgSize: 4 * 1024 * 1024 },
       (req) => {
         if (throwNext) throw new Error('boom');
-        return runFunction(req, { now: () => NOW, log });
+        return runFunction(req, { now: () => NOW });
       },
       log,
       metrics,

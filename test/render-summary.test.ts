@@ -38,7 +38,7 @@ describe('the render summary', () => {
       expect.stringMatching(/^ {4}Ready {11}False {2}Creating {7}Unready resources: /),
       expect.stringMatching(/^ {4}RouteReady {6}False {2}RouteRejected {2}listener https-app of Gateway plana-odoo\/eg-gateway rejected/),
       expect.stringMatching(/^ {4}FilestoreReady {2}False {2}JobFailed {6}the filestore Job failed/),
-      '    BackupHealthy   False  BackupStale    the last successful backup is more than 26h old',
+      expect.stringMatching(/^ {4}BackupHealthy {3}False {2}LastRunFailed {2}the last scheduled backup run ended without success/),
     ]);
     // Pipeline names carry hashes that other changes move: match the rest of the row.
     expect(lines).toContainEqual(expect.stringMatching(/^ {6}backup\S* +ready +CronJob +backup\/backup-acme$/));

@@ -69,10 +69,7 @@ function capturingLogger(): { log: Logger; lines: LogLine[] } {
   return { log, lines };
 }
 
-const fnHandler =
-  (log: Logger): Handler =>
-  (req) =>
-    runFunction(req, { now: () => NOW, log });
+const fnHandler: Handler = (req) => runFunction(req, { now: () => NOW });
 
 // --- clients -------------------------------------------------------------------------------------
 
@@ -113,7 +110,7 @@ const INSECURE: ServerConfig = { address: '127.0.0.1:0', host: '127.0.0.1', port
 
 const running: RunningServer[] = [];
 async function serve(config: Partial<ServerConfig>, handler?: Handler, log = capturingLogger().log): Promise<RunningServer> {
-  const server = await startServer({ ...INSECURE, ...config }, handler ?? fnHandler(log), log);
+  const server = await startServer({ ...INSECURE, ...config }, handler ?? fnHandler, log);
   running.push(server);
   return server;
 }
@@ -125,7 +122,7 @@ afterEach(async () => {
 
 /** What the function itself answers, through the same encode/decode the wire applies. */
 function expected(req: RunFunctionRequest): RunFunctionResponse {
-  const res = runFunction(RunFunctionRequest.decode(RunFunctionRequest.encode(req).finish()), { now: () => NOW, log: capturingLogger().log });
+  const res = runFunction(RunFunctionRequest.decode(RunFunctionRequest.encode(req).finish()), { now: () => NOW });
   return RunFunctionResponse.decode(RunFunctionResponse.encode(res).finish());
 }
 
@@ -257,7 +254,7 @@ describe('RunFunction', () => {
   ])('turns $reason into one Fatal InternalError result, desired state and context unchanged, and keeps serving', async ({ fail, message }) => {
     const { log, lines } = capturingLogger();
     let calls = 0;
-    const server = await serve({}, (req) => (++calls === 1 ? fail(req) : fnHandler(log)(req)), log);
+    const server = await serve({}, (req) => (++calls === 1 ? fail(req) : fnHandler(req)), log);
     const c = client(server.port);
 
     const first = await runOn(c, V1, earlier);
@@ -390,11 +387,10 @@ describe('drain', () => {
     let entered = 0;
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const log = capturingLogger().log;
     const server = await serve({}, async (req) => {
       entered++;
       await gate;
-      return fnHandler(log)(req);
+      return fnHandler(req);
     });
     const c = client(server.port);
     const inFlight = Array.from({ length: 20 }, (_, i) => runOn(c, V1, request(`slow-${i}`)));
@@ -437,7 +433,7 @@ async function until(condition: () => boolean): Promise<void> {
 
 describe('startServer refuses to start', () => {
   const refusal = async (config: Partial<ServerConfig>): Promise<StartupError> => {
-    const err: unknown = await startServer({ ...INSECURE, ...config }, fnHandler(capturingLogger().log), capturingLogger().log).then(
+    const err: unknown = await startServer({ ...INSECURE, ...config }, fnHandler, capturingLogger().log).then(
       (s) => {
         running.push(s);
         return undefined;

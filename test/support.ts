@@ -1,6 +1,5 @@
 /** Shared fixtures: PLANA's documented example tenant and request builders. */
 import type { RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
-import pino from 'pino';
 import type { Deps } from '../src/fn.js';
 import { parseInput } from '../src/input/parse.js';
 import type { Input } from '../src/input/schema.js';
@@ -11,7 +10,7 @@ import type { Obj } from '../src/obj.js';
 
 export const NOW = new Date('2026-11-22T10:00:00Z');
 
-export const deps: Deps = { now: () => NOW, log: pino({ level: 'silent' }) };
+export const deps: Deps = { now: () => NOW };
 
 export const ACME_SPEC = {
   subdomain: 'acme',
