@@ -1,0 +1,87 @@
+/**
+ * A Crossplane v2 control plane set up as the README tells a user to: Crossplane with its own
+ * chart RBAC (not cluster-admin), the Gateway API CRDs, the cluster prerequisites, the function
+ * registered the way Crossplane finds a function, then examples/xrd.yaml, composition.yaml and
+ * rbac.yaml.
+ */
+import { join } from 'node:path';
+import { ControlPlane, REPO } from './cluster.js';
+import { K, type Kube, type Obj, waitFor } from './kube.js';
+
+export interface V2 {
+  cp: ControlPlane;
+  admin: Kube;
+  /** Crossplane's own identity (its service account's token). */
+  crossplane: Kube;
+}
+
+export const EXAMPLES = join(REPO, 'examples');
+export const FIXTURES = join(REPO, 'test', 'e2e', 'fixtures');
+
+export interface V2Options {
+  /** Apply examples/rbac.yaml (default true); scenario 2 leaves it out to show what it grants. */
+  examplesRbac?: boolean;
+  /** XRD and Composition files (default the cluster-scoped examples). */
+  apis?: string[];
+  /** More CRD folders to install before Crossplane starts (provider-kubernetes's). */
+  crds?: string[];
+  /** Runs after Crossplane starts and before the controller manager (e.g. provider-kubernetes). */
+  beforeControllerManager?: (cp: ControlPlane) => Promise<void>;
+  /** Register the function through a paused FunctionRevision (default true). */
+  functionRevision?: boolean;
+  /** Options for 'core start'. */
+  crossplaneArgs?: string[];
+  caBundle?: string;
+}
+
+export async function startV2(name: string, o: V2Options = {}): Promise<V2> {
+  const cp = new ControlPlane({ name });
+  try {
+    await cp.start();
+    const admin = cp.admin;
+    await cp.installCrossplaneRbac();
+    await cp.applyCrds(cp.tools.gatewayApiCrds);
+    for (const d of o.crds ?? []) await cp.applyCrds(d);
+    const xp = await cp.serviceAccountKubeconfig('crossplane-system', 'crossplane');
+    const rbacManager = await cp.serviceAccountKubeconfig('crossplane-system', 'rbac-manager');
+    if (o.functionRevision !== false) {
+      const endpoint = await cp.startFunction();
+      await cp.startCrossplane(xp, { ...(o.crossplaneArgs ? { args: o.crossplaneArgs } : {}), ...(o.caBundle ? { caBundle: o.caBundle } : {}) });
+      await cp.registerFunctionRevision(endpoint);
+    } else {
+      await cp.startFunction();
+      await cp.startCrossplane(xp, { ...(o.crossplaneArgs ? { args: o.crossplaneArgs } : {}), ...(o.caBundle ? { caBundle: o.caBundle } : {}) });
+    }
+    await cp.startRbacManager(rbacManager);
+    await admin.apply([join(FIXTURES, 'prerequisites.yaml')]);
+    const apis = o.apis ?? [join(EXAMPLES, 'xrd.yaml'), join(EXAMPLES, 'composition.yaml')];
+    await admin.apply([...apis, ...(o.examplesRbac === false ? [] : [join(EXAMPLES, 'rbac.yaml')])]);
+    await waitXrdReady(admin);
+    if (o.beforeControllerManager) await o.beforeControllerManager(cp);
+    await cp.startControllerManager();
+    return { cp, admin, crossplane: xp.kube };
+  } catch (e) {
+    const diag = cp.diagnostics();
+    await cp.stop();
+    throw new Error(`${(e as Error).message}\n${diag}`);
+  }
+}
+
+/** Every XRD Established and Offered, and the XR CRD Crossplane made from it Established. */
+export async function waitXrdReady(admin: Kube, timeoutMs = 90_000): Promise<void> {
+  const xrds = await admin.list(K.xrd);
+  for (const x of xrds) {
+    const name = (x['metadata'] as Obj)['name'] as string;
+    await waitFor(
+      `XRD ${name} Established`,
+      async () => {
+        const cur = await admin.get(K.xrd, undefined, name);
+        const conds = ((cur?.['status'] as Obj | undefined)?.['conditions'] as { type: string; status: string }[] | undefined) ?? [];
+        return conds.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
+      },
+      timeoutMs,
+    );
+    const crd = await waitFor('XR CRD', () => admin.get(K.crd, undefined, name), timeoutMs);
+    void crd;
+  }
+}
