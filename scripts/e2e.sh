@@ -21,7 +21,7 @@ SECONDS=0
 command -v openssl >/dev/null || { echo "e2e: openssl is missing (apt-get install openssl)" >&2; exit 1; }
 command -v ip >/dev/null || { echo "e2e: ip is missing (apt-get install iproute2)" >&2; exit 1; }
 
-scripts/install-tools.sh core gateway-api
+scripts/install-tools.sh crossplane core gateway-api
 scripts/install-e2e-tools.sh
 # shellcheck source=/dev/null
 . .cache/tools/env.sh
@@ -30,6 +30,8 @@ scripts/install-e2e-tools.sh
 echo "[e2e] tools ready after ${SECONDS}s"
 
 if [[ "${E2E_SKIP_BUILD:-}" != 1 ]]; then npm run build >/dev/null; fi
+# Scenario 5 installs the package itself; CI has built it by now (scripts/build-xpkg.sh).
+if [[ ! -f .cache/xpkg/function-plana-tenant.xpkg ]]; then bash scripts/build-xpkg.sh; fi
 
 mkdir -p .cache/e2e/runs
 export E2E_RUN_DIR="${PWD}/.cache/e2e/runs"

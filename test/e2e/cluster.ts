@@ -104,7 +104,7 @@ function openssl(dir: string, args: string[]): void {
 }
 
 /** A CA, and leaf certificates it signs (EC P-256, one day). */
-class Pki {
+export class Pki {
   constructor(
     readonly dir: string,
     readonly name: string,
@@ -492,6 +492,44 @@ export class ControlPlane {
     this.spawn('crossplane-rbac-manager', bin ?? this.tools.crossplane, ['rbac', 'start'], { KUBECONFIG: sa.file });
     await sleep(300);
     this.assertRunning('crossplane-rbac-manager');
+  }
+
+  /**
+   * provider-kubernetes run out of cluster as its own service account (crossplane-system/
+   * provider-kubernetes, with the roles Crossplane's RBAC manager would give an installed
+   * provider: test/e2e/fixtures/provider-kubernetes-rbac.yaml). Its ProviderConfigs name a
+   * Secret holding a kubeconfig for that same account, so what it may do to the tenant's
+   * objects is exactly what examples/rbac-object-mode.yaml grants. (InjectedIdentity needs a
+   * pod's in-cluster config, which an out-of-cluster process has not.)
+   */
+  async startProviderKubernetes(): Promise<void> {
+    const bin = this.tools.providerKubernetes;
+    if (bin === undefined) throw new Error('PROVIDER_KUBERNETES_BIN is not set: scripts/install-e2e-tools.sh provider-kubernetes');
+    await this.admin.apply([join(REPO, 'test', 'e2e', 'fixtures', 'provider-kubernetes-rbac.yaml'), join(REPO, 'examples', 'rbac-object-mode.yaml')]);
+    const sa = await this.serviceAccountKubeconfig('crossplane-system', 'provider-kubernetes');
+    await this.admin.applyDoc({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'provider-kubernetes-kubeconfig', namespace: 'crossplane-system' },
+      stringData: { kubeconfig: readFileSync(sa.file, 'utf8') },
+    });
+    this.fnPki ??= new Pki(join(this.dir, 'fn-pki'), 'e2e-function-ca');
+    const webhookTls = this.fnPki.tlsDir('provider-webhook', '/CN=provider-kubernetes', 'IP:127.0.0.1');
+    this.spawn(
+      'provider-kubernetes',
+      bin,
+      [
+        `--metrics-bind-address=127.0.0.1:${this.port()}`,
+        `--health-probe-bind-addr=127.0.0.1:${this.port()}`,
+        `--webhook-port=${this.port()}`,
+        // Check the Objects' manifests often: the suite plays status changes and waits for them.
+        '--poll=5s',
+        '--sync=1m',
+      ],
+      { KUBECONFIG: sa.file, TLS_SERVER_CERTS_DIR: webhookTls },
+    );
+    await sleep(500);
+    this.assertRunning('provider-kubernetes');
   }
 
   async stop(): Promise<void> {
