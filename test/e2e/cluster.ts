@@ -341,15 +341,29 @@ export class ControlPlane {
    * them through the status subresource.
    */
   async startControllerManager(): Promise<void> {
+    await this.spawnControllerManager('kube-controller-manager', '*,-job-controller,-cronjob-controller,-ttl-after-finished-controller,-clusterrole-aggregation-controller');
+  }
+
+  /**
+   * The ClusterRole aggregation controller alone, from the start: Crossplane's chart role is
+   * nothing but an aggregation rule, so Crossplane has no rights until this has run. (The rest
+   * of the controller manager starts later, see startControllerManager.)
+   */
+  async startRoleAggregation(): Promise<void> {
+    await this.spawnControllerManager('kube-controller-manager-aggregation', 'clusterrole-aggregation-controller');
+  }
+
+  private async spawnControllerManager(name: string, controllers: string): Promise<void> {
     const d = this.dir;
     mkdirSync(join(d, 'flex'), { recursive: true });
-    this.spawn('kube-controller-manager', this.tools.kubeControllerManager, [
+    this.spawn(name, this.tools.kubeControllerManager, [
       `--kubeconfig=${join(d, 'kcm.kubeconfig')}`,
       '--leader-elect=false',
-      '--controllers=*,-job-controller,-cronjob-controller,-ttl-after-finished-controller',
+      `--controllers=${controllers}`,
       `--service-account-private-key-file=${join(this.k8sPki.dir, 'sa.key')}`,
       `--root-ca-file=${this.k8sPki.ca}`,
-      '--use-service-account-credentials=false',
+      // Each controller as its own service account, with the bootstrap roles, as in kubeadm clusters.
+      '--use-service-account-credentials=true',
       `--flex-volume-plugin-dir=${join(d, 'flex')}`,
       '--bind-address=127.0.0.1',
       `--secure-port=${this.port()}`,
@@ -358,7 +372,7 @@ export class ControlPlane {
       '--concurrent-gc-syncs=5',
     ]);
     await sleep(500);
-    this.assertRunning('kube-controller-manager');
+    this.assertRunning(name);
   }
 
   /** A service account's kubeconfig (a TokenRequest, as a pod's projected token would be). */
@@ -422,6 +436,11 @@ export class ControlPlane {
    */
   async installCrossplaneRbac(): Promise<void> {
     await this.admin.apply([join(REPO, 'test', 'e2e', 'fixtures', 'crossplane-chart-rbac.yaml')]);
+    if (!this.procs.has('kube-controller-manager-aggregation')) await this.startRoleAggregation();
+    await waitFor('the aggregated ClusterRole crossplane to hold the chart rules', async () => {
+      const r = await this.admin.get(K.clusterRole, undefined, 'crossplane');
+      return ((r?.['rules'] as unknown[] | undefined) ?? []).length > 0 ? true : undefined;
+    });
   }
 
   /** The function as the built bundle, serving mutual TLS on loopback; returns its endpoint. */
@@ -467,7 +486,25 @@ export class ControlPlane {
       ENABLE_WEBHOOKS: 'false',
       ...(o.caBundle === undefined ? {} : { CA_BUNDLE_PATH: o.caBundle }),
     };
-    await this.run('crossplane-init', bin, ['core', 'init'], env);
+    // As the chart's init container: it generates Crossplane's CA and TLS Secrets. The running
+    // Crossplane reads its client certificate from --tls-client-certs-dir instead (the chart
+    // mounts that Secret there); the suite's function trusts the suite's CA.
+    // Init applies the CRDs and at once uses them (the Lock): before the API server serves a
+    // new CRD it fails, and in a pod the kubelet restarts it. So does the suite, a few times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.run('crossplane-init', bin, ['core', 'init'], {
+          ...env,
+          TLS_CA_SECRET_NAME: 'crossplane-root-ca',
+          TLS_SERVER_SECRET_NAME: 'crossplane-tls-server',
+          TLS_CLIENT_SECRET_NAME: 'crossplane-tls-client',
+        });
+        break;
+      } catch (e) {
+        if (attempt >= 5 || !/no matches for kind/.test((e as Error).message)) throw e;
+        await sleep(1000);
+      }
+    }
     mkdirSync(join(this.dir, 'xpkg-cache'), { recursive: true });
     const ports = o.v1 ? [] : [`--metrics-port=${this.ports.xpMetrics}`, `--health-probe-port=${this.ports.xpHealth}`];
     this.spawn(
@@ -534,7 +571,7 @@ export class ControlPlane {
 
   async stop(): Promise<void> {
     // The controllers first, the store last.
-    const order = ['crossplane', 'crossplane-rbac-manager', 'provider-kubernetes', 'function', 'registry', 'kube-controller-manager', 'kube-apiserver', 'etcd'];
+    const order = ['crossplane', 'crossplane-rbac-manager', 'provider-kubernetes', 'function', 'registry', 'kube-controller-manager', 'kube-controller-manager-aggregation', 'kube-apiserver', 'etcd'];
     const names = [...this.procs.keys()].sort((a, b) => order.indexOf(a) - order.indexOf(b));
     for (const n of names) await this.stopProc(n);
     if (process.env['E2E_KEEP'] === undefined) rmSync(this.dir, { recursive: true, force: true });
