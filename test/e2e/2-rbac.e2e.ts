@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { condition, field, K, type Kube, type Obj, waitFor } from './kube.js';
+import { condition, field, K, type Kube, meta, type Obj, waitFor } from './kube.js';
 import { waitConditions } from './play.js';
 import { EXAMPLES, startV2, type V2 } from './v2.js';
 
@@ -53,31 +53,21 @@ describe("scenario 2: Crossplane with its chart's RBAC and examples/rbac.yaml, n
     );
   });
 
-  it('cannot compose a tenant from the chart RBAC alone: the XR says which object it may not create', async () => {
+  it('cannot compose a tenant from the chart RBAC alone', async () => {
     expect(await can(env.crossplane, 'create', 'gateway.networking.k8s.io', 'httproutes', 'plana-odoo-18')).toBe(false);
+    expect(await can(env.crossplane, 'list', 'batch', 'jobs')).toBe(false);
     await env.admin.applyDoc(tenant('gamma'));
-    const xr = await waitConditions(env.admin, K.planaClient, undefined, 'gamma', [{ type: 'Synced', status: 'False', message: 'forbidden' }]);
-    expect(condition(xr, 'Synced')?.message).toMatch(/httproutes|cronjobs|jobs/);
-    expect(await env.admin.list(K.httpRoute, undefined, 'crossplane.io/composite=gamma')).toEqual([]);
-    expect(await env.admin.list(K.job, undefined, 'crossplane.io/composite=gamma')).toEqual([]);
-  });
-
-  it.each([
-    ['httproutes', 'gateway.networking.k8s.io', 'plana-odoo-18'],
-    ['cronjobs', 'batch', 'backup'],
-    ['jobs', 'batch', 'crossplane-system'],
-  ])('needs the rule for %s: with every other rule of examples/rbac.yaml, Crossplane still fails', async (resource, group, ns) => {
-    const role = examplesRbac();
-    const rules = (role['rules'] as { apiGroups: string[]; resources: string[]; verbs: string[] }[])
-      .map((r) => ({ ...r, resources: r.resources.filter((x) => x !== resource) }))
-      .filter((r) => r.resources.length > 0);
-    await env.admin.applyDoc({ ...role, rules });
-    await waitFor(`aggregation to drop ${resource}`, async () => ((await can(env.crossplane, 'create', group, resource, ns)) ? undefined : true));
-    // A fresh tenant: Crossplane must create every object of it.
-    const name = `no-${resource}`;
-    await env.admin.applyDoc(tenant(name));
-    await waitConditions(env.admin, K.planaClient, undefined, name, [{ type: 'Synced', status: 'False', message: resource }]);
-    await env.admin.delete(K.planaClient, undefined, name);
+    // Crossplane v2.3.4 cannot even start its watch on HTTPRoutes: the XR gets its finalizer and
+    // nothing else (its reconcile times out after 2 minutes); no object is created.
+    await waitFor('Crossplane to take gamma (its finalizer)', async () => {
+      const x = await env.admin.get(K.planaClient, undefined, 'gamma');
+      return ((meta(x ?? {})['finalizers'] as string[] | undefined) ?? []).length > 0 ? true : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 15_000));
+    const xr = await env.admin.mustGet(K.planaClient, undefined, 'gamma');
+    expect(condition(xr, 'Synced')?.status).not.toBe('True');
+    expect(condition(xr, 'Ready')?.status).not.toBe('True');
+    for (const k of [K.httpRoute, K.cronJob, K.job]) expect(await env.admin.list(k, undefined, 'crossplane.io/composite=gamma')).toEqual([]);
   });
 
   it('composes and reports the tenant once examples/rbac.yaml is applied as it stands', async () => {
@@ -90,17 +80,39 @@ describe("scenario 2: Crossplane with its chart's RBAC and examples/rbac.yaml, n
       await waitFor(`Crossplane allowed to create ${r}`, async () => ((await can(env.crossplane, 'create', g, r, ns)) ? true : undefined));
     }
     // The aggregated ClusterRole 'crossplane' now holds the examples' rules.
-    const agg = await env.admin.mustGet(K.clusterRole, undefined, 'crossplane');
-    const resources = ((agg['rules'] as Obj[] | undefined) ?? []).flatMap((r) => (r['resources'] as string[] | undefined) ?? []);
+    const resources = await waitFor('the examples\' rules in the aggregated ClusterRole crossplane', async () => {
+      const agg = await env.admin.get(K.clusterRole, undefined, 'crossplane');
+      const rs = ((agg?.['rules'] as Obj[] | undefined) ?? []).flatMap((r) => (r['resources'] as string[] | undefined) ?? []);
+      return rs.includes('httproutes') ? rs : undefined;
+    });
     expect(resources).toEqual(expect.arrayContaining(['httproutes', 'cronjobs', 'jobs']));
 
     await waitConditions(env.admin, K.planaClient, undefined, 'gamma', [
       { type: 'Synced', status: 'True' },
       { type: 'RouteReady', status: 'False', reason: 'AwaitingGateway' },
-    ]);
+    ], 180_000);
     const sel = 'crossplane.io/composite=gamma';
     expect((await env.admin.list(K.httpRoute, undefined, sel)).length).toBe(1);
     expect((await env.admin.list(K.cronJob, undefined, sel)).length).toBe(1);
     expect((await env.admin.list(K.job, undefined, sel)).length).toBe(1);
+  });
+
+  it.each([
+    ['httproutes', 'gateway.networking.k8s.io', 'plana-odoo-18'],
+    ['cronjobs', 'batch', 'backup'],
+    ['jobs', 'batch', 'crossplane-system'],
+  ])('needs the rule for %s: with every other rule of examples/rbac.yaml, a new tenant fails, naming it', async (resource, group, ns) => {
+    const role = examplesRbac();
+    const rules = (role['rules'] as { apiGroups: string[]; resources: string[]; verbs: string[] }[])
+      .map((r) => ({ ...r, resources: r.resources.filter((x) => x !== resource) }))
+      .filter((r) => r.resources.length > 0);
+    await env.admin.applyDoc({ ...role, rules });
+    await waitFor(`aggregation to drop ${resource}`, async () => ((await can(env.crossplane, 'create', group, resource, ns)) ? undefined : true));
+    // A fresh tenant: Crossplane must create every object of it.
+    const name = `no-${resource}`;
+    await env.admin.applyDoc(tenant(name));
+    await waitConditions(env.admin, K.planaClient, undefined, name, [{ type: 'Synced', status: 'False', message: resource }], 180_000);
+    await env.admin.delete(K.planaClient, undefined, name);
+    await env.admin.apply([join(EXAMPLES, 'rbac.yaml')]);
   });
 });
