@@ -5,8 +5,8 @@
 #   etcd                 etcd v3.6.16                     .cache/e2e/etcd-v3.6.16/etcd
 #   kubernetes           kube-apiserver, kube-controller-manager, kubectl v1.35.4
 #                                                         .cache/e2e/kubernetes-v1.35.4/
-#   provider-kubernetes  provider-kubernetes v1.3.1 (run out of cluster; the version the
-#                        examples' Object CRDs come from) .cache/e2e/provider-kubernetes-v1.3.1/
+#   provider-kubernetes  provider-kubernetes v1.2.0 (run out of cluster; see below why not
+#                        v1.3.1)                           .cache/e2e/provider-kubernetes-v1.2.0/
 #   crossplane-v1        Crossplane core v1.20.11 (claims) .cache/e2e/crossplane-core-v1.20.11/
 #   registry             distribution registry v3.1.2 (the package-manager scenario)
 #                                                         .cache/e2e/registry-v3.1.2/registry
@@ -24,7 +24,11 @@ set -euo pipefail
 
 ETCD_VERSION="v3.6.16"
 KUBERNETES_VERSION="v1.35.4"
-PROVIDER_KUBERNETES_VERSION="v1.3.1"
+# v1.2.0, not v1.3.1 (whose Object CRDs scripts/validate.sh checks against): v1.3.1 imports
+# github.com/nebius/gosdk v0.2.28, which the Go module proxy refuses here (403, "not
+# available"), so it cannot be built from source. v1.2.0 is the newest that builds; its Object
+# CRDs differ from v1.3.1's only by additions (deletionPropagationPolicy, lastHandledReconcileAt).
+PROVIDER_KUBERNETES_VERSION="v1.2.0"
 CROSSPLANE_V1_VERSION="v1.20.11"
 REGISTRY_VERSION="v3.1.2"
 CROSSPLANE_CORE_VERSION="v2.3.4"   # must match scripts/install-tools.sh, which builds it
