@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { condition, field, K, meta, type Obj, waitFor } from './kube.js';
 import { eventsFor, playCronJob, playGateway, playJob, resourceRefs, waitConditions } from './play.js';
-import { EXAMPLES, startV2, type V2 } from './v2.js';
+import { applyExample, EXAMPLES, startV2, type V2 } from './v2.js';
 
 let env: V2;
 
@@ -39,7 +39,7 @@ const nsOf = (o: Obj): string => meta(o)['namespace'] as string;
 
 describe('scenario 1: v2 cluster-scoped XR, Direct', () => {
   it('composes acme (examples/xr.yaml) into objects the real API server accepted, owned by the XR', async () => {
-    await env.admin.apply([join(EXAMPLES, 'xr.yaml')]);
+    await applyExample(env.admin, join(EXAMPLES, 'xr.yaml'));
     const { route, cronJob, job } = await composed('acme');
     const xr = await env.admin.mustGet(K.planaClient, undefined, 'acme');
 

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_NAME, Pki, REPO } from './cluster.js';
 import { condition, field, K, meta, type Obj, waitFor } from './kube.js';
 import { playGateway, playJob, waitConditions } from './play.js';
-import { EXAMPLES, startV2, type V2 } from './v2.js';
+import { applyExample, EXAMPLES, startV2, type V2 } from './v2.js';
 
 const run = promisify(execFile);
 const XPKG = join(REPO, '.cache', 'xpkg', 'function-plana-tenant.xpkg');
@@ -81,7 +81,7 @@ describe('scenario 5: the xpkg installed by Crossplane from a registry on loopba
     await env.admin.patchStatus(K.functionRevision, undefined, meta(rev!)['name'] as string, { endpoint });
     await waitConditions(env.admin, K.function, undefined, FUNCTION_NAME, [{ type: 'Healthy', status: 'True' }], 60_000).catch(() => undefined);
 
-    await env.admin.apply([join(EXAMPLES, 'xr.yaml')]);
+    await applyExample(env.admin, join(EXAMPLES, 'xr.yaml'));
     const route = await waitFor('acme\'s HTTPRoute', () => env.admin.get(K.httpRoute, 'plana-odoo-18', 'acme'), 90_000);
     await playGateway(env.admin, 'plana-odoo-18', 'acme');
     const jobs = await waitFor('acme\'s Job', async () => {

@@ -4,7 +4,9 @@
  * registered the way Crossplane finds a function, then examples/xrd.yaml, composition.yaml and
  * rbac.yaml.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { ControlPlane, REPO } from './cluster.js';
 import { K, type Kube, type Obj, waitFor } from './kube.js';
 
@@ -83,5 +85,20 @@ export async function waitXrdReady(admin: Kube, timeoutMs = 90_000): Promise<voi
     );
     const crd = await waitFor('XR CRD', () => admin.get(K.crd, undefined, name), timeoutMs);
     void crd;
+  }
+}
+
+/**
+ * Applies an example XR as a user would, less metadata.uid: examples/xr.yaml carries a fixed
+ * uid so that crossplane render (and its goldens) see the tenant-uid label, but the API server
+ * refuses an apply whose uid names no existing object ("uid mismatch").
+ */
+export async function applyExample(admin: Kube, file: string): Promise<void> {
+  for (const d of parseAllDocuments(readFileSync(file, 'utf8'))) {
+    const doc = d.toJSON() as Obj | null;
+    if (doc === null) continue;
+    const m = doc['metadata'] as Obj | undefined;
+    if (m !== undefined) delete m['uid'];
+    await admin.applyDoc(doc);
   }
 }
