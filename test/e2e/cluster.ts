@@ -15,6 +15,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parse as parseYaml } from 'yaml';
 import { type Credentials, K, Kube, type Obj, waitFor } from './kube.js';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
@@ -204,6 +205,8 @@ export class ControlPlane {
   admin!: Kube;
   server!: string;
   fnClientTls!: string;
+  private providerWebhookPort: number | undefined;
+  private providerWebhookTls: string | undefined;
 
   constructor(readonly opts: ControlPlaneOptions) {
     this.tools = tools();
@@ -539,6 +542,34 @@ export class ControlPlane {
    * objects is exactly what examples/rbac-object-mode.yaml grants. (InjectedIdentity needs a
    * pod's in-cluster config, which an out-of-cluster process has not.)
    */
+  /**
+   * provider-kubernetes's CRDs, as its package manager would install them: the Object CRD
+   * converts between versions through the provider's webhook, whose address Crossplane fills
+   * in. Out of cluster that is the provider's webhook server on loopback, with the suite's CA.
+   */
+  async applyProviderKubernetesCrds(): Promise<void> {
+    const dir = this.tools.providerKubernetesCrds;
+    if (dir === undefined) throw new Error('PROVIDER_KUBERNETES_CRDS is not set: scripts/install-e2e-tools.sh provider-kubernetes');
+    this.fnPki ??= new Pki(join(this.dir, 'fn-pki'), 'e2e-function-ca');
+    // v1.2.0 has no webhook port flag: its webhook server always listens on 9443.
+    this.providerWebhookPort ??= 9443;
+    this.providerWebhookTls ??= this.fnPki.tlsDir('provider-webhook', '/CN=provider-kubernetes', 'IP:127.0.0.1');
+    const caBundle = readFileSync(this.fnPki.ca).toString('base64');
+    const names: string[] = [];
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
+      const crd = parseYaml(readFileSync(join(dir, f), 'utf8')) as Obj;
+      const spec = crd['spec'] as Obj;
+      const conv = spec['conversion'] as Obj | undefined;
+      if (conv?.['strategy'] === 'Webhook') {
+        const webhook = (conv['webhook'] as Obj | undefined) ?? {};
+        conv['webhook'] = { ...webhook, clientConfig: { url: `https://127.0.0.1:${this.providerWebhookPort}/convert`, caBundle } };
+      }
+      names.push((crd['metadata'] as Obj)['name'] as string);
+      await this.admin.applyDoc(crd);
+    }
+    await this.waitCrdsEstablished(names);
+  }
+
   async startProviderKubernetes(): Promise<void> {
     const bin = this.tools.providerKubernetes;
     if (bin === undefined) throw new Error('PROVIDER_KUBERNETES_BIN is not set: scripts/install-e2e-tools.sh provider-kubernetes');
@@ -551,14 +582,15 @@ export class ControlPlane {
       stringData: { kubeconfig: readFileSync(sa.file, 'utf8') },
     });
     this.fnPki ??= new Pki(join(this.dir, 'fn-pki'), 'e2e-function-ca');
-    const webhookTls = this.fnPki.tlsDir('provider-webhook', '/CN=provider-kubernetes', 'IP:127.0.0.1');
+    // v1.2.0 has no webhook port flag: its webhook server always listens on 9443.
+    this.providerWebhookPort ??= 9443;
+    this.providerWebhookTls ??= this.fnPki.tlsDir('provider-webhook', '/CN=provider-kubernetes', 'IP:127.0.0.1');
+    const webhookTls = this.providerWebhookTls;
     this.spawn(
       'provider-kubernetes',
       bin,
       [
-        `--metrics-bind-address=127.0.0.1:${this.port()}`,
         `--health-probe-bind-addr=127.0.0.1:${this.port()}`,
-        `--webhook-port=${this.port()}`,
         // Check the Objects' manifests often: the suite plays status changes and waits for them.
         '--poll=5s',
         '--sync=1m',

@@ -25,8 +25,8 @@ export interface V2Options {
   examplesRbac?: boolean;
   /** XRD and Composition files (default the cluster-scoped examples). */
   apis?: string[];
-  /** More CRD folders to install before Crossplane starts (provider-kubernetes's). */
-  crds?: string[];
+  /** Install provider-kubernetes's CRDs before Crossplane starts. */
+  providerKubernetesCrds?: boolean;
   /** Runs after Crossplane starts and before the controller manager (e.g. provider-kubernetes). */
   beforeControllerManager?: (cp: ControlPlane) => Promise<void>;
   /** Register the function through a paused FunctionRevision (default true). */
@@ -43,7 +43,7 @@ export async function startV2(name: string, o: V2Options = {}): Promise<V2> {
     const admin = cp.admin;
     await cp.installCrossplaneRbac();
     await cp.applyCrds(cp.tools.gatewayApiCrds);
-    for (const d of o.crds ?? []) await cp.applyCrds(d);
+    if (o.providerKubernetesCrds) await cp.applyProviderKubernetesCrds();
     const xp = await cp.serviceAccountKubeconfig('crossplane-system', 'crossplane');
     const rbacManager = await cp.serviceAccountKubeconfig('crossplane-system', 'rbac-manager');
     if (o.functionRevision !== false) {
