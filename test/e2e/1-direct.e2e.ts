@@ -104,7 +104,7 @@ describe('scenario 1: v2 cluster-scoped XR, Direct', () => {
     expect(field(xr, 'status', 'backup', 'lastSuccessfulTime')).toBe(field(written, 'status', 'lastSuccessfulTime'));
   });
 
-  it('shows a rejected route, a failed Job and a stale backup on the XR, with Warning events', async () => {
+  it('shows a rejected route, a failed Job and a failed backup run on the XR, with Warning events', async () => {
     const xrDoc = {
       apiVersion: 'planapulse.com/v1alpha1',
       kind: 'PLANAClient',
@@ -122,7 +122,8 @@ describe('scenario 1: v2 cluster-scoped XR, Direct', () => {
       { type: 'Ready', status: 'False' },
       { type: 'RouteReady', status: 'False', reason: 'RouteRejected' },
       { type: 'FilestoreReady', status: 'False', reason: 'JobFailed' },
-      { type: 'BackupHealthy', status: 'False', reason: 'BackupStale' },
+      // README: a scheduled run that ended without success shows at once, as LastRunFailed.
+      { type: 'BackupHealthy', status: 'False', reason: 'LastRunFailed' },
     ]);
     // Crossplane turns the function's Warning results into Warning events on the XR.
     const reasons = await waitFor('Warning events on delta', async () => {
@@ -135,6 +136,12 @@ describe('scenario 1: v2 cluster-scoped XR, Direct', () => {
     // acme is untouched by delta's troubles.
     const acme = await env.admin.mustGet(K.planaClient, undefined, 'acme');
     expect(condition(acme, 'Ready')?.status).toBe('True');
+  });
+
+  it('shows a stale backup: the last run, 30 h ago, succeeded and none has run since', async () => {
+    const { cronJob } = await composed('acme');
+    await playCronJob(env.admin, nsOf(cronJob), nameOf(cronJob), 30);
+    await waitConditions(env.admin, K.planaClient, undefined, 'acme', [{ type: 'BackupHealthy', status: 'False', reason: 'BackupStale' }]);
   });
 
   it('has the API server refuse what the XRD forbids before the function ever sees it', async () => {

@@ -112,14 +112,15 @@ describe('scenario 3: lifecycle', () => {
       const o = await objectsOf('omega');
       throw new Error(`${e.message}; routes now: ${JSON.stringify(o.routes.map((r) => `${nsOf(r)}/${nameOf(r)}`))}`);
     });
-    expect(await env.admin.get(K.httpRoute, 'plana-odoo-18', 'omega')).toBeUndefined();
+    // Crossplane deletes the old route in the foreground: it is gone once the garbage collector is done.
+    await waitFor('the v18 route to be gone', async () => ((await env.admin.get(K.httpRoute, 'plana-odoo-18', 'omega')) === undefined ? true : undefined), 60_000);
 
     // The filestore Job mounts the version's claim: a new Job replaced the old one.
     await waitFor('the v18 filestore Job to be replaced', async () => {
       const o = await objectsOf('omega');
       return o.jobs.length === 1 && nameOf(o.jobs[0]!) !== nameOf(oldJob) ? true : undefined;
     });
-    expect(await env.admin.get(K.job, 'crossplane-system', nameOf(oldJob))).toBeUndefined();
+    await waitFor('the v18 filestore Job to be gone', async () => ((await env.admin.get(K.job, 'crossplane-system', nameOf(oldJob))) === undefined ? true : undefined), 60_000);
     void after;
 
     await settle('omega');

@@ -81,8 +81,12 @@ export async function playJob(kube: Kube, namespace: string, name: string, outco
   return kube.patchStatus(kind, namespace, name, status);
 }
 
-/** The CronJob controller's record of runs: last scheduled, last successful (hours ago). */
-export async function playCronJob(kube: Kube, namespace: string, name: string, lastSuccessHoursAgo: number, lastScheduleHoursAgo = 0.02): Promise<Obj> {
+/**
+ * The CronJob controller's record of runs (hours ago): it sets lastScheduleTime when it starts a
+ * run and lastSuccessfulTime when that run's Job completes, so a run that succeeded was scheduled
+ * a little before its success (the default); a schedule after the last success is a run that failed.
+ */
+export async function playCronJob(kube: Kube, namespace: string, name: string, lastSuccessHoursAgo: number, lastScheduleHoursAgo = lastSuccessHoursAgo + 0.05): Promise<Obj> {
   return kube.patchStatus(K.cronJob, namespace, name, { lastScheduleTime: hoursAgo(lastScheduleHoursAgo), lastSuccessfulTime: hoursAgo(lastSuccessHoursAgo) });
 }
 
