@@ -93,4 +93,14 @@ describe('scenario 5: the xpkg installed by Crossplane from a registry on loopba
     expect(condition(xr, 'RouteReady')?.reason).toBe('Accepted');
     void (route as Obj);
   });
+
+  it('accepts the production deployment (examples/production/: Function, DeploymentRuntimeConfig, PodDisruptionBudget) against Crossplane\'s real CRDs, and refuses a broken one', async () => {
+    // A server-side dry run: the API server validates and admits each object, nothing is stored.
+    const out = await env.admin.kubectl(['apply', '--server-side', '--force-conflicts', '--dry-run=server', '-f', join(EXAMPLES, 'production')]);
+    for (const kind of ['function.pkg.crossplane.io', 'deploymentruntimeconfig.pkg.crossplane.io', 'poddisruptionbudget.policy']) {
+      expect(out).toContain(`${kind}/function-plana-tenant serverside-applied (server dry run)`);
+    }
+    const broken = { apiVersion: 'pkg.crossplane.io/v1beta1', kind: 'DeploymentRuntimeConfig', metadata: { name: 'broken' }, spec: { deploymentTemplate: { spec: { replicas: 'two' } } } };
+    await expect(env.admin.kubectl(['apply', '--server-side', '--dry-run=server', '-f', '-'], JSON.stringify(broken))).rejects.toThrow(/replicas/);
+  });
 });
