@@ -43,6 +43,8 @@ start=$(date +%s)
 [ "$(id -u)" -eq 0 ] || die "run as root (buildah's chroot isolation and mmdebstrap need it)"
 # shellcheck source=scripts/ensure-packages.sh
 . scripts/ensure-packages.sh
+# shellcheck source=scripts/image-lib.sh
+. scripts/image-lib.sh
 ensure_packages buildah mmdebstrap
 bash scripts/install-backup-tools.sh
 # shellcheck source=/dev/null
@@ -53,20 +55,7 @@ mkdir -p "$out/base"
 exec 9>"$out/.lock"
 flock 9
 
-driver="${BUILDAH_STORAGE_DRIVER:-}"
-if [ -z "$driver" ]; then
-  probe="$(mktemp -d "$out/.overlay-probe.XXXXXX")"
-  mkdir -p "$probe"/{lower,upper,work,merged}
-  if mount -t overlay overlay -o "lowerdir=$probe/lower,upperdir=$probe/upper,workdir=$probe/work" \
-    "$probe/merged" 2>/dev/null; then
-    umount "$probe/merged"
-    driver=overlay
-  else
-    driver=vfs
-  fi
-  rm -rf "$probe"
-fi
-B=(buildah --root "$PWD/$out/storage-$driver" --runroot "$PWD/$out/run-$driver" --storage-driver "$driver")
+buildah_store "$out"
 
 # ---------------------------------------------------------------- base
 key="$(printf '%s\n' "$BASE_RECIPE_VERSION" "$DEBIAN_SUITE" "$BASE_PACKAGES" "${DPKG_FILTERS[@]}" | sha256sum | cut -c1-16)"
@@ -75,15 +64,7 @@ base_ref="localhost/tenant-backup-base:$DEBIAN_SUITE-$key"
 if [ ! -f "$base_tar" ]; then
   log "base: mmdebstrap $DEBIAN_SUITE (minbase + $BASE_PACKAGES)"
   t=$(date +%s)
-  opts=()
-  for f in "${DPKG_FILTERS[@]}"; do opts+=("--dpkgopt=$f"); done
-  if ! mmdebstrap --mode=root --format=tar --variant=minbase --include="$BASE_PACKAGES" "${opts[@]}" \
-    "$DEBIAN_SUITE" "$base_tar.tmp" "$DEBIAN_MIRROR" >"$out/base/base.log" 2>&1; then
-    tail -n 30 "$out/base/base.log" >&2
-    rm -f "$base_tar.tmp"
-    die "mmdebstrap failed (log: $out/base/base.log)"
-  fi
-  mv "$base_tar.tmp" "$base_tar"
+  debian_base_tar "$base_tar" "$out/base/base.log" minbase "$BASE_PACKAGES"
   log "base: $(du -b "$base_tar" | cut -f1) bytes in $(($(date +%s) - t))s"
 fi
 if ! "${B[@]}" inspect --type image "$base_ref" >/dev/null 2>&1; then

@@ -61,6 +61,8 @@ start=$(date +%s)
 [ "$(id -u)" -eq 0 ] || die "run as root (buildah's chroot isolation and mmdebstrap need it)"
 # shellcheck source=scripts/ensure-packages.sh
 . scripts/ensure-packages.sh
+# shellcheck source=scripts/image-lib.sh
+. scripts/image-lib.sh
 ensure_packages buildah mmdebstrap
 node_bin="$(scripts/install-node.sh)"
 node_dir="$(dirname "$node_bin")"
@@ -73,20 +75,7 @@ exec 9>"$out/.lock"
 flock 9
 
 # ---------------------------------------------------------------- buildah's store
-driver="${BUILDAH_STORAGE_DRIVER:-}"
-if [ -z "$driver" ]; then
-  probe="$(mktemp -d "$out/.overlay-probe.XXXXXX")"
-  mkdir -p "$probe"/{lower,upper,work,merged}
-  if mount -t overlay overlay -o "lowerdir=$probe/lower,upperdir=$probe/upper,workdir=$probe/work" \
-    "$probe/merged" 2>/dev/null; then
-    umount "$probe/merged"
-    driver=overlay
-  else
-    driver=vfs
-  fi
-  rm -rf "$probe"
-fi
-B=(buildah --root "$PWD/$out/storage-$driver" --runroot "$PWD/$out/run-$driver" --storage-driver "$driver")
+buildah_store "$out"
 # New bases invalidate every image in the store (all derive from the old ones): start empty.
 [ "$refresh_base" = 0 ] || "${B[@]}" rmi --all --force >/dev/null 2>&1 || true
 
@@ -94,7 +83,7 @@ B=(buildah --root "$PWD/$out/storage-$driver" --runroot "$PWD/$out/run-$driver" 
 # base_image NAME PACKAGES NPM: prints the local image name of that base (Debian + Node, and
 # npm when NPM is 1), building and importing it first when needed.
 base_image() {
-  local name="$1" packages="$2" with_npm="$3" key tar ref ctr opts=() f check t
+  local name="$1" packages="$2" with_npm="$3" key tar ref ctr check t
   key="$(printf '%s\n' "$BASE_RECIPE_VERSION" "$DEBIAN_SUITE" "$BASE_VARIANT" "$packages" \
     "${DPKG_FILTERS[@]}" | sha256sum | cut -c1-16)"
   tar="$out/base/$DEBIAN_SUITE-$key.tar" # both bases share it when their packages match
@@ -103,14 +92,7 @@ base_image() {
   if [ ! -f "$tar" ]; then
     log "base $name: mmdebstrap $DEBIAN_SUITE ($BASE_VARIANT + $packages), about 2 minutes"
     t=$(date +%s)
-    for f in "${DPKG_FILTERS[@]}"; do opts+=("--dpkgopt=$f"); done
-    if ! mmdebstrap --mode=root --format=tar --variant="$BASE_VARIANT" --include="$packages" "${opts[@]}" \
-      "$DEBIAN_SUITE" "$tar.tmp" "$DEBIAN_MIRROR" >"$out/base/$name.log" 2>&1; then
-      tail -n 30 "$out/base/$name.log" >&2
-      rm -rf "$tar.tmp"
-      die "mmdebstrap failed for the $name base (log: $out/base/$name.log)"
-    fi
-    mv "$tar.tmp" "$tar"
+    debian_base_tar "$tar" "$out/base/$name.log" "$BASE_VARIANT" "$packages"
     log "base $name: $(du -b "$tar" | cut -f1) bytes in $(($(date +%s) - t))s"
   fi
   if ! "${B[@]}" inspect --type image "$ref" >/dev/null 2>&1; then
