@@ -137,8 +137,11 @@ install_kubernetes() {
       for p in "${pkgs[@]}"; do go get -tool "${p}@${KUBERNETES_VERSION}" >>go-get.log 2>&1 || { cat go-get.log >&2; exit 1; }; done &&
       go build -ldflags="${ldflags}" -o "${tmp}/" "${pkgs[@]}"
   ) || die "kubernetes: build of ${KUBERNETES_VERSION} failed"
-  "${tmp}/kubectl" version --client >/dev/null || die "kubernetes: built kubectl does not run"
-  "${tmp}/kubectl" version --client | grep -q "${KUBERNETES_VERSION}" || die "kubernetes: kubectl does not report ${KUBERNETES_VERSION}"
+  local reported
+  reported="$("${tmp}/kubectl" version --client)" || die "kubernetes: built kubectl does not run"
+  # Matched in a variable, not through `| grep -q`: under pipefail grep's early exit can kill
+  # kubectl with SIGPIPE and fail the check at random.
+  [[ "${reported}" == *"Client Version: ${KUBERNETES_VERSION}"* ]] || die "kubernetes: kubectl does not report ${KUBERNETES_VERSION} (it says: ${reported})"
   publish "${tmp}" "${k8s_dir}"
   log "kubernetes ${KUBERNETES_VERSION}: built in $(elapsed "${start}")"
 }
