@@ -32,6 +32,13 @@ encrypt() {
 }
 `;
 
+/** How every step after the first begins: strict bash, private files, the run's stamp. */
+const STEP_PREAMBLE = String.raw`set -eu
+set -o pipefail
+umask 077
+stamp=$(cat /work/meta/stamp)
+`;
+
 /** Step 1: wait for the tenant's second of the minute (cron only has minutes), then fix the
  * run's stamp. A pod that starts after that second (slow scheduling) starts at once. */
 export const START_SCRIPT = String.raw`set -eu
@@ -47,26 +54,18 @@ echo "backup run $stamp"
 
 /** Step 2: pg_dump in custom format, gzip, encrypt, straight to /work/out. libpq reads PGHOST,
  * PGPORT, PGUSER, PGPASSWORD and PGDATABASE from the environment. */
-export const DUMP_SCRIPT = String.raw`set -eu
-set -o pipefail
-umask 077
-stamp=$(cat /work/meta/stamp)
-${ENCRYPT_FILTER}out="/work/out/backup-$stamp.dump.gz"
+export const DUMP_SCRIPT = String.raw`${STEP_PREAMBLE}${ENCRYPT_FILTER}out="/work/out/backup-$stamp.dump.gz"
 version=$(pg_dump --version)
 printf 'database %s\npg_dump %s\n' "$PGDATABASE" "$version" > /work/meta/dump
 echo "dumping database $PGDATABASE from $PGHOST:$PGPORT with $version, encryption $ENCRYPTION"
 pg_dump --format=custom --compress=0 --no-password | gzip -c | encrypt > "$out"
 echo "database dump done: \${out##*/}, $(stat -c %s "$out") bytes"
-`.replace('\\${', '${');
+`.replaceAll('\\${', '${');
 
 /** Step 3: the tenant's filestore directory (mounted read-only), tar, gzip, encrypt. GNU tar
  * exits 1 when a file changed while it was read (Odoo keeps writing): that is a warning; any
  * other failure of any stage fails the run. */
-export const ARCHIVE_SCRIPT = String.raw`set -eu
-set -o pipefail
-umask 077
-stamp=$(cat /work/meta/stamp)
-${ENCRYPT_FILTER}dir="$FILESTORE_ROOT/$DATABASE"
+export const ARCHIVE_SCRIPT = String.raw`${STEP_PREAMBLE}${ENCRYPT_FILTER}dir="$FILESTORE_ROOT/$DATABASE"
 if [ ! -d "$dir" ]; then
   echo "filestore directory $dir does not exist" >&2
   exit 1
@@ -93,11 +92,7 @@ echo "filestore archive done: \${out##*/}, $(stat -c %s "$out") bytes"
  * last, each with `rclone copyto --immutable`, which from rclone v1.76.0 on refuses to replace
  * an existing object with other content (upstream issue 4921). The remote "sos" is configured
  * entirely through RCLONE_CONFIG_SOS_* variables (RCLONE_CONFIG=/dev/null: no config file). */
-export const UPLOAD_SCRIPT = String.raw`set -eu
-set -o pipefail
-umask 077
-stamp=$(cat /work/meta/stamp)
-cd /work/out
+export const UPLOAD_SCRIPT = String.raw`${STEP_PREAMBLE}cd /work/out
 objects=("backup-$stamp.dump.gz" "filestore-$stamp.tar.gz")
 manifest="manifest-$stamp.txt"
 {
