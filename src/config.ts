@@ -8,13 +8,14 @@
  * Pure: argv and env come in as arguments; only `src/main.ts` reads the process.
  */
 import { parseArgs } from 'node:util';
+import { MAX_MSG_SIZE_LIMIT } from './grpc/server.js';
+
+export { MAX_MSG_SIZE_LIMIT };
 
 const MiB = 1024 * 1024;
 
 /** gRPC's own default receive limit (grpc-go and grpc-js alike), and Crossplane's Go SDK's. */
 export const DEFAULT_MAX_RECV_MSG_SIZE = 4 * MiB;
-/** Protobuf messages cannot exceed 2 GiB; gRPC limits are signed 32-bit. */
-export const MAX_MSG_SIZE_LIMIT = 2 ** 31 - 1;
 /** Crossplane's Go functions listen on every interface, port 9443. */
 export const DEFAULT_ADDRESS = ':9443';
 export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 25;

@@ -6,21 +6,7 @@
  * The request is never mutated: the response is built from new objects, and what it shares
  * with the request (earlier steps' resources, the context) it passes on unchanged.
  */
-import {
-  Capability,
-  Ready,
-  Severity,
-  Status,
-  Target,
-  type Condition,
-  type Requirements,
-  type Resource,
-  type ResourceSelector,
-  type Result,
-  type RunFunctionRequest,
-  type RunFunctionResponse,
-  type State,
-} from '@crossplane-org/function-sdk-typescript';
+import { Capability, type Resource, type ResourceSelector, type Result, type RunFunctionRequest, type RunFunctionResponse, type State } from '@crossplane-org/function-sdk-typescript';
 import { backupHealth, type BackupHealth } from './backup-health.js';
 import { backupLocation, buildBackup } from './builders/backup.js';
 import { buildFilestoreJob } from './builders/filestore.js';
@@ -32,6 +18,7 @@ import { isObject, type Obj } from './obj.js';
 import { anotherTenants, identityKey, notOurs, objectKey, pipelineName, withTenantUid } from './identity.js';
 import { CRONJOB_READINESS, JOB_READINESS, objectApiVersion, observedManifest, outputMode, routeReadiness, wrap, type Readiness } from './output.js';
 import { cronJobVerdict, jobVerdict, routeVerdict, type Verdict } from './ready.js';
+import { composed, condition, fatal, requirements, warning, withStatus } from './response.js';
 import { backupTime } from './schedule.js';
 import { RETENTION_DAYS, parseTenant, type Tenant } from './tenant.js';
 
@@ -67,7 +54,7 @@ export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionRes
   } catch (err) {
     if (err instanceof FieldError) {
       const reason = err.field.startsWith('input') ? 'InvalidInput' : 'InvalidSpec';
-      return fatal(req, desiredIn, reason, err.message);
+      return fatal(req, reason, err.message);
     }
     throw err;
   }
@@ -76,7 +63,6 @@ export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionRes
   if (taken !== undefined) {
     return fatal(
       req,
-      desiredIn,
       'ResourceNameConflict',
       `desired resource ${JSON.stringify(taken)} was set by an earlier pipeline step: this step owns ${PREFIXES.map((p) => `${p}-*`).join(', ')}`,
     );
@@ -86,7 +72,6 @@ export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionRes
   if (mode === 'Direct' && tenant.xrNamespace !== undefined) {
     return fatal(
       req,
-      desiredIn,
       'InvalidInput',
       `input.output.mode: "Direct" is not allowed: must be Object or Auto for a namespaced XR (${tenant.xrNamespace}/${tenant.xrName} may compose only into its own namespace)`,
     );
@@ -127,10 +112,10 @@ export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionRes
       problem = seen === undefined ? undefined : anotherTenants(seen, tenant.uid);
     }
     if (problem !== undefined) conflicts.push(problem);
-    else resources[name] = composed(composedObj, verdict);
+    else resources[name] = composed(composedObj, verdict.ready);
   }
 
-  if (conflicts.length > 0) return fatal(req, desiredIn, 'ResourceConflict', conflicts.join('; '));
+  if (conflicts.length > 0) return fatal(req, 'ResourceConflict', conflicts.join('; '));
 
   const routeState = routeConcern(verdicts.get('route')!, verdicts.get('redirect'));
   const jobState = verdicts.get('filestore')!;
@@ -144,11 +129,11 @@ export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionRes
     desired: { composite: withStatus(desiredIn.composite, status(tenant, input, health)), resources },
     results: warnings([routeState, jobState, health]),
     context: req.context,
-    requirements: Object.keys(selectors).length === 0 ? undefined : requirementsOf(requiredField, selectors),
+    requirements: requirements(requiredField, selectors),
     conditions: [
-      condition('RouteReady', routeState.ready ? 'True' : 'False', routeState),
-      condition('FilestoreReady', jobState.ready ? 'True' : 'False', jobState),
-      condition('BackupHealthy', health.status, health),
+      condition('RouteReady', routeState.ready ? 'True' : 'False', routeState.reason, routeState.message),
+      condition('FilestoreReady', jobState.ready ? 'True' : 'False', jobState.reason, jobState.message),
+      condition('BackupHealthy', health.status, health.reason, health.message),
     ],
   };
 }
@@ -198,24 +183,6 @@ function selectorFor(manifest: Obj): ResourceSelector {
   };
 }
 
-/**
- * Crossplane v2 reads requirements.resources (it says so with CAPABILITY_REQUIRED_RESOURCES);
- * Crossplane v1 reads only the older requirements.extra_resources.
- */
-function requirementsOf(field: 'resources' | 'extraResources', selectors: Record<string, ResourceSelector>): Requirements {
-  return { extraResources: field === 'extraResources' ? selectors : {}, resources: field === 'resources' ? selectors : {}, schemas: {} };
-}
-
-// No defensive copy here: the builders make fresh plain objects on every call, and the wire
-// encoder (src/wire.ts) refuses anything a protobuf Struct cannot carry.
-function composed(resource: object, verdict: Verdict): Resource {
-  return {
-    resource: resource as Obj,
-    connectionDetails: {},
-    ready: verdict.ready ? Ready.READY_TRUE : Ready.READY_FALSE,
-  };
-}
-
 /** The XR status fields this step owns (DESIGN §5); the XRD's status schema mirrors them. */
 function status(tenant: Tenant, input: Input, health: BackupHealth): Obj {
   const time = backupTime(tenant.projectId, input.backup.windowStartHour, input.backup.windowMinutes);
@@ -240,38 +207,9 @@ function status(tenant: Tenant, input: Input, health: BackupHealth): Obj {
   };
 }
 
-/** The desired XR with our status fields set beside whatever earlier steps put there. */
-function withStatus(composite: Resource | undefined, fields: Obj): Resource {
-  const xr = composite?.resource ?? {};
-  const previous = xr['status'] !== null && typeof xr['status'] === 'object' ? (xr['status'] as Obj) : {};
-  return {
-    resource: { ...xr, status: { ...previous, ...fields } },
-    connectionDetails: composite?.connectionDetails ?? {},
-    ready: composite?.ready ?? Ready.READY_UNSPECIFIED,
-  };
-}
-
-const STATUS = { True: Status.STATUS_CONDITION_TRUE, False: Status.STATUS_CONDITION_FALSE, Unknown: Status.STATUS_CONDITION_UNKNOWN } as const;
-
-function condition(type: string, status: keyof typeof STATUS, verdict: Verdict): Condition {
-  return { type, status: STATUS[status], reason: verdict.reason, message: verdict.message, target: Target.TARGET_COMPOSITE_AND_CLAIM };
-}
-
 /** A Warning per degraded concern; nothing at all when all is well (no Normal on every call). */
 function warnings(concerns: readonly Verdict[]): Result[] {
   return concerns
     .filter((v) => v.degraded)
-    .map((v) => ({ severity: Severity.SEVERITY_WARNING, reason: v.reason, message: v.message, target: Target.TARGET_COMPOSITE }));
-}
-
-/** One Fatal result; the desired state earlier steps built goes back unchanged. */
-export function fatal(req: RunFunctionRequest, desired: State, reason: string, message: string): RunFunctionResponse {
-  return {
-    meta: { tag: req.meta?.tag ?? '', ttl: undefined },
-    desired,
-    results: [{ severity: Severity.SEVERITY_FATAL, reason, message, target: Target.TARGET_COMPOSITE }],
-    context: req.context,
-    requirements: undefined,
-    conditions: [],
-  };
+    .map((v) => warning(v.reason, v.message));
 }

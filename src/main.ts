@@ -1,5 +1,5 @@
 /**
- * The only file that touches argv, the environment, signals and the exit code (STYLE.md):
+ * The only file that touches argv, the environment, signals and the exit code:
  * flags → config → logger → server → wait for SIGTERM → drain → exit.
  *
  * Exit codes: 0 after a clean drain (or --help), 1 when the server cannot start (one JSON log
@@ -9,8 +9,8 @@ import { constants } from 'node:os';
 import { ConfigError, USAGE, parseConfig, type ServeConfig } from './config.js';
 import { runFunction } from './fn.js';
 import { newLogger } from './logger.js';
-import { Metrics, serveMetrics } from './metrics.js';
-import { RUNNER_SERVICES, StartupError, maxSendMessageSize, startServer } from './server.js';
+import { Metrics, serveMetrics } from './grpc/metrics.js';
+import { RUNNER_SERVICES, StartupError, maxSendMessageSize, startServer } from './grpc/server.js';
 
 let config: ServeConfig;
 try {
@@ -35,7 +35,7 @@ try {
   if (fixed !== undefined) log.warn({ fixedTime: fixed.toISOString() }, '--fixed-time given: backup age is judged at a fixed instant, not now');
   const now = fixed === undefined ? () => new Date() : () => fixed;
   const metrics = config.metricsAddress === undefined ? undefined : new Metrics(RUNNER_SERVICES);
-  const server = await startServer(config, (req) => runFunction(req, { now }), log, metrics);
+  const server = await startServer({ ...config, name: 'function-plana-tenant' }, (req) => runFunction(req, { now }), log, metrics);
   if (metrics !== undefined && config.metricsAddress !== undefined) {
     const served = await serveMetrics(metrics, config.metricsAddress.host, config.metricsAddress.port).catch((err: unknown) => {
       throw new StartupError(`cannot serve metrics on ${config.metricsAddress?.host}:${config.metricsAddress?.port}: ${String(err)}`);

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runFunction } from '../src/fn.js';
 import { newLogger } from '../src/logger.js';
-import { RUNNER_CLIENT_DEFINITIONS, startServer, type RunningServer } from '../src/server.js';
+import { RUNNER_CLIENT_DEFINITIONS, startServer, type RunningServer } from '../src/grpc/server.js';
 import { NOW, request, xr } from './support.js';
 
 const cleanup: Array<() => Promise<unknown> | void> = [];

@@ -5,8 +5,8 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { runFunction } from '../src/fn.js';
-import { BUCKETS, GRPC_CODES, Metrics, serveMetrics } from '../src/metrics.js';
-import { RUNNER_CLIENT_DEFINITIONS, RUNNER_SERVICES, startServer, type RunningServer } from '../src/server.js';
+import { BUCKETS, GRPC_CODES, Metrics, serveMetrics } from '../src/grpc/metrics.js';
+import { RUNNER_CLIENT_DEFINITIONS, RUNNER_SERVICES, startServer, type RunningServer } from '../src/grpc/server.js';
 import { NOW, request, xr } from './support.js';
 
 const log = pino({ level: 'silent' });

@@ -16,17 +16,8 @@ import type { Logger } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runFunction } from '../src/fn.js';
 import { newLogger } from '../src/logger.js';
-import {
-  HEALTH_SERVICE,
-  RUNNER_CLIENT_DEFINITIONS,
-  ServingStatus,
-  StartupError,
-  startServer,
-  type Handler,
-  type HealthCheckResponse,
-  type RunningServer,
-  type ServerConfig,
-} from '../src/server.js';
+import { HEALTH_SERVICE, ServingStatus, type HealthCheckResponse } from '../src/grpc/health.js';
+import { RUNNER_CLIENT_DEFINITIONS, StartupError, startServer, type Handler, type RunningServer, type ServerConfig } from '../src/grpc/server.js';
 
 const V1 = 'apiextensions.fn.proto.v1.FunctionRunnerService';
 const V1BETA1 = 'apiextensions.fn.proto.v1beta1.FunctionRunnerService';
@@ -106,7 +97,7 @@ function client(port: number, credentials = grpc.credentials.createInsecure(), o
 
 // --- servers -------------------------------------------------------------------------------------
 
-const INSECURE: ServerConfig = { address: '127.0.0.1:0', host: '127.0.0.1', port: 0, insecure: true, maxRecvMsgSize: 4 * MiB };
+const INSECURE: ServerConfig = { address: '127.0.0.1:0', host: '127.0.0.1', port: 0, insecure: true, maxRecvMsgSize: 4 * MiB, name: 'function-plana-tenant' };
 
 const running: RunningServer[] = [];
 async function serve(config: Partial<ServerConfig>, handler?: Handler, log = capturingLogger().log): Promise<RunningServer> {
@@ -547,7 +538,7 @@ describe('mutual TLS', () => {
 
 // The shipped artifact: the bundle the image runs (scripts/bundle.mjs).
 const MAIN = fileURLToPath(new URL('../dist/function.mjs', import.meta.url));
-const SOURCES = ['main', 'server', 'config', 'logger'].map((f) => fileURLToPath(new URL(`../src/${f}.ts`, import.meta.url)));
+const SOURCES = ['main', 'grpc/server', 'config', 'logger'].map((f) => fileURLToPath(new URL(`../src/${f}.ts`, import.meta.url)));
 
 interface Child {
   readonly lines: LogLine[];

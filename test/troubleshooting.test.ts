@@ -17,7 +17,7 @@ const code = sources('src')
 const PATTERNS = [
   /\bverdict\(\s*(?:true|false)\s*,\s*(?:true|false)\s*,\s*'([A-Za-z]+)'/g,
   /\bhealth\(\s*'(?:True|False|Unknown)'\s*,\s*(?:true|false)\s*,\s*'([A-Za-z]+)'/g,
-  /\bfatal\(\s*req\s*,[^']*?,\s*'([A-Za-z]+)'\s*,/g,
+  /\bfatal\(\s*req\s*,\s*'([A-Za-z]+)'\s*,/g,
   /\breason = [^;]*?\? '([A-Za-z]+)' : '([A-Za-z]+)'/g,
 ];
 const reasons = new Set(PATTERNS.flatMap((p) => [...code.matchAll(p)].flatMap((m) => m.slice(1).filter((r) => r !== undefined))));

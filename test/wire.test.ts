@@ -3,7 +3,7 @@ import { Ready, RunFunctionResponse, Severity, Status, Target } from '@crossplan
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runFunction } from '../src/fn.js';
-import { UnsafeValueError, encodeResponse } from '../src/wire.js';
+import { UnsafeValueError, encodeResponse } from '../src/grpc/wire.js';
 import { deps, request, xr } from './support.js';
 
 const RUNS = Number(process.env['PROPERTY_RUNS'] ?? 1500);
