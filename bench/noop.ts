@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { RunFunctionRequest, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { ConfigError, parseConfig, type ServeConfig } from '../src/config.js';
 import { newLogger } from '../src/logger.js';
-import { startServer } from '../src/server.js';
+import { startServer } from '../src/grpc/server.js';
 
 const DUMP_FLAG = '--dump-requests=';
 

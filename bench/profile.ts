@@ -96,7 +96,7 @@ function category(stack: readonly CallFrame[]): string {
   if (stack.some(isResponseEncode)) {
     if (stack.some((cf) => struct(cf) && cf.functionName === 'wrap')) return 'response encode: Struct.wrap (JS object → Struct message)';
     if (stack.some(struct)) return 'response encode: Struct.encode (Struct message → bytes)';
-    if (stack.some((cf) => /dist\/src\/wire\.js$/.test(cf.url))) return 'response encode: src/wire.ts (our encoder)';
+    if (stack.some((cf) => /dist\/src\/grpc\/wire\.js$/.test(cf.url))) return 'response encode: src/grpc/wire.ts (our encoder)';
     return 'response encode: other messages, Buffer';
   }
   if (stack.some(isRunFunction)) {
