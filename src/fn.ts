@@ -6,21 +6,23 @@
  * The request is never mutated: the response is built from new objects, and what it shares
  * with the request (earlier steps' resources, the context) it passes on unchanged.
  */
-import { Capability, type Resource, type ResourceSelector, type Result, type RunFunctionRequest, type RunFunctionResponse, type State } from '@crossplane-org/function-sdk-typescript';
-import { backupHealth, type BackupHealth } from './backup-health.js';
-import { backupLocation, buildBackup } from './builders/backup.js';
+import { Capability, type Resource, type ResourceSelector, type Result, type RunFunctionRequest, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
+import { buildBackup } from './builders/backup.js';
 import { buildFilestoreJob } from './builders/filestore.js';
-import { aliasHosts, buildRedirectRoute, buildRoute, canonicalHosts, parentRefs } from './builders/route.js';
+import { buildRedirectRoute, buildRoute } from './builders/route.js';
 import { FieldError } from './errors.js';
-import { parseInput } from './input/parse.js';
-import type { Input } from './input/schema.js';
-import { isObject, type Obj } from './obj.js';
 import { anotherTenants, identityKey, notOurs, objectKey, pipelineName, withTenantUid } from './identity.js';
-import { CRONJOB_READINESS, JOB_READINESS, objectApiVersion, observedManifest, outputMode, routeReadiness, wrap, type Readiness } from './output.js';
-import { cronJobVerdict, jobVerdict, routeVerdict, type Verdict } from './ready.js';
+import { parseInput } from './input/parse.js';
+import { isObject, type Obj } from './obj.js';
+import { observedManifest, wrap } from './output.js';
+import { resolve, type Plan, type StatusPlan } from './plan.js';
+import { backupHealth, type BackupHealth } from './readiness/backup-health.js';
+import { cronJobReadiness } from './readiness/cronjob.js';
+import { httpRouteReadiness } from './readiness/httproute.js';
+import { jobReadiness } from './readiness/job.js';
+import type { Readiness, Verdict } from './readiness/verdict.js';
 import { composed, condition, fatal, requirements, warning, withStatus } from './response.js';
-import { backupTime } from './schedule.js';
-import { RETENTION_DAYS, parseTenant, type Tenant } from './tenant.js';
+import { parseTenant } from './tenant.js';
 
 /** What a call needs from outside: the clock (fixed by --fixed-time for reproducible renders). */
 export interface Deps {
@@ -40,17 +42,15 @@ interface Part {
   readonly prefix: (typeof PREFIXES)[number];
   readonly manifest: object;
   readonly readiness: Readiness;
-  readonly judge: (observed: Obj | undefined) => Verdict;
 }
 
 export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionResponse {
-  const desiredIn: State = req.desired ?? { composite: undefined, resources: {} };
+  const desiredIn = req.desired ?? { composite: undefined, resources: {} };
 
-  let input: Input;
-  let tenant: Tenant;
+  let plan: Plan;
   try {
-    input = parseInput(req.input);
-    tenant = parseTenant(req.observed?.composite?.resource, input);
+    const input = parseInput(req.input);
+    plan = resolve(parseTenant(req.observed?.composite?.resource, input), input);
   } catch (err) {
     if (err instanceof FieldError) {
       const reason = err.field.startsWith('input') ? 'InvalidInput' : 'InvalidSpec';
@@ -68,7 +68,8 @@ export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionRes
     );
   }
 
-  const mode = outputMode(tenant, input);
+  const { tenant, output } = plan;
+  const mode = output.mode;
   if (mode === 'Direct' && tenant.xrNamespace !== undefined) {
     return fatal(
       req,
@@ -77,7 +78,7 @@ export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionRes
     );
   }
 
-  const parts = composeParts(tenant, input);
+  const parts = composeParts(plan);
   const observedIn = req.observed?.resources ?? {};
   const answers = { ...req.extraResources, ...req.requiredResources };
   const requiredField = req.meta?.capabilities.includes(Capability.CAPABILITY_REQUIRED_RESOURCES) ? 'resources' : 'extraResources';
@@ -90,11 +91,11 @@ export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionRes
   for (const part of parts) {
     const manifest = withTenantUid(part.manifest, tenant.uid) as Obj;
     // Object mode wraps the plain object; the Object's name is made from its pipeline name.
-    const key = mode === 'Direct' ? identityKey(manifest) : objectKey(objectApiVersion(tenant), manifest);
+    const key = mode === 'Direct' ? identityKey(manifest) : objectKey(output.objectApiVersion, manifest);
     const name = pipelineName(part.prefix, key, observedIn);
-    const composedObj = mode === 'Direct' ? manifest : wrap(manifest, name, part.readiness, tenant, input);
+    const composedObj = mode === 'Direct' ? manifest : wrap(manifest, name, part.readiness.policy, output);
     const seen = observedManifest(observedIn[name]?.resource);
-    const verdict = part.judge(seen);
+    const verdict = part.readiness.judge(seen);
     verdicts.set(part.prefix, verdict);
     seenBy.set(part.prefix, seen);
 
@@ -119,14 +120,14 @@ export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionRes
 
   const routeState = routeConcern(verdicts.get('route')!, verdicts.get('redirect'));
   const jobState = verdicts.get('filestore')!;
-  const health = backupHealth(seenBy.get('backup'), tenant.backupSuspended, input.backup.staleAfterHours, tenant.createdAt, deps.now());
+  const health = backupHealth(seenBy.get('backup'), plan.backup.suspended, plan.backup.settings.staleAfterHours, tenant.createdAt, deps.now());
 
   const allReady = [...verdicts.values()].every((v) => v.ready);
   const steady = allReady && !health.degraded;
 
   return {
-    meta: { tag: req.meta?.tag ?? '', ttl: { seconds: steady ? input.ttl.steadySeconds : input.ttl.pendingSeconds, nanos: 0 } },
-    desired: { composite: withStatus(desiredIn.composite, status(tenant, input, health)), resources },
+    meta: { tag: req.meta?.tag ?? '', ttl: { seconds: steady ? plan.ttl.steadySeconds : plan.ttl.pendingSeconds, nanos: 0 } },
+    desired: { composite: withStatus(desiredIn.composite, status(plan.status, health)), resources },
     results: warnings([routeState, jobState, health]),
     context: req.context,
     requirements: requirements(requiredField, selectors),
@@ -139,31 +140,16 @@ export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionRes
 }
 
 /** The objects of one tenant, in the order their concerns are reported. */
-function composeParts(tenant: Tenant, input: Input): Part[] {
-  const routeRefs = parentRefs(tenant, input, canonicalHosts(tenant));
-  const parts: Part[] = [
-    {
-      prefix: 'route',
-      manifest: buildRoute(tenant, input),
-      readiness: routeReadiness(routeRefs, input.gateway.readiness),
-      judge: (o) => routeVerdict(o, routeRefs, input.gateway.readiness),
-    },
+function composeParts(plan: Plan): Part[] {
+  const { route, redirect, backup, filestore } = plan;
+  return [
+    { prefix: 'route', manifest: buildRoute(route), readiness: httpRouteReadiness(route.parentRefs, route.readiness) },
+    ...(redirect === undefined
+      ? []
+      : [{ prefix: 'redirect', manifest: buildRedirectRoute(redirect), readiness: httpRouteReadiness(redirect.parentRefs, redirect.readiness) } as const]),
+    { prefix: 'backup', manifest: buildBackup(backup), readiness: cronJobReadiness },
+    { prefix: 'filestore', manifest: buildFilestoreJob(filestore).job, readiness: jobReadiness },
   ];
-  const redirect = buildRedirectRoute(tenant, input);
-  if (redirect !== undefined) {
-    const aliasRefs = parentRefs(tenant, input, aliasHosts(tenant));
-    parts.push({
-      prefix: 'redirect',
-      manifest: redirect,
-      readiness: routeReadiness(aliasRefs, input.gateway.readiness),
-      judge: (o) => routeVerdict(o, aliasRefs, input.gateway.readiness),
-    });
-  }
-  parts.push(
-    { prefix: 'backup', manifest: buildBackup(tenant, input), readiness: CRONJOB_READINESS, judge: cronJobVerdict },
-    { prefix: 'filestore', manifest: buildFilestoreJob(tenant, input).job, readiness: JOB_READINESS, judge: jobVerdict },
-  );
-  return parts;
 }
 
 /** RouteReady speaks for both routes: the canonical one first, then the alias redirect. */
@@ -183,27 +169,12 @@ function selectorFor(manifest: Obj): ResourceSelector {
   };
 }
 
-/** The XR status fields this step owns (DESIGN §5); the XRD's status schema mirrors them. */
-function status(tenant: Tenant, input: Input, health: BackupHealth): Obj {
-  const time = backupTime(tenant.projectId, input.backup.windowStartHour, input.backup.windowMinutes);
+/** The XR status fields this step owns; the XRD's status schema mirrors them. */
+function status(fields: StatusPlan, health: BackupHealth): Obj {
   return {
-    hostnames: [...tenant.hostnames],
-    url: `https://${tenant.database}`,
-    database: tenant.database,
-    namespace: tenant.namespace,
-    filestorePath: `${input.odoo.filestoreRoot}/${tenant.database}`,
-    backup: {
-      schedule: time.cron,
-      // The exact start: cron fires at the minute, the pod's first step waits for the second.
-      startTime: time.start,
-      timeZone: input.backup.timeZone,
-      // "none" only when the Input opts out explicitly (backup.encryption: None).
-      encryption: input.backup.encryption === 'None' ? 'none' : 'age',
-      location: backupLocation(tenant, input),
-      retentionDays: RETENTION_DAYS[tenant.tier],
-      ...(tenant.backupSuspended ? { suspended: true } : {}),
-      ...(health.lastSuccessfulTime === undefined ? {} : { lastSuccessfulTime: health.lastSuccessfulTime }),
-    },
+    ...fields,
+    hostnames: [...fields.hostnames],
+    backup: { ...fields.backup, ...(health.lastSuccessfulTime === undefined ? {} : { lastSuccessfulTime: health.lastSuccessfulTime }) },
   };
 }
 

@@ -3,13 +3,14 @@ import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { describe, expect, it } from 'vitest';
 import { buildBackup } from '../src/builders/backup.js';
+import { resolve } from '../src/plan.js';
 import { buildFilestoreJob } from '../src/builders/filestore.js';
-import { buildRedirectRoute, buildRoute } from '../src/builders/route.js';
+import { buildRoute } from '../src/builders/route.js';
 import { ARCHIVE_SCRIPT, DUMP_SCRIPT, FILESTORE_SCRIPT, START_SCRIPT, UPLOAD_SCRIPT } from '../src/builders/scripts.js';
 import type { Input } from '../src/input/schema.js';
 import type { Tenant } from '../src/tenant.js';
 import { expectGolden } from './golden.js';
-import { defaults, input, tenant, type Obj } from './support.js';
+import { defaults, input, tenant, type Obj, redirectOf } from './support.js';
 
 const AGE = 'age1aq8ysk43qj8fqr5phrecukxu4xn59m5awmqvr083kwgfsrej7spsmmc4jv';
 const ENCRYPTING = { backup: { ageRecipients: [AGE] } };
@@ -27,13 +28,13 @@ const cases: Array<{ name: string; tenant: () => Tenant; input: () => Input }> =
 
 describe.each(cases)('builders for $name', ({ name, tenant: t, input: i }) => {
   it('HTTPRoute matches its golden file and the Gateway API schema', () => {
-    const route = buildRoute(t(), i());
+    const route = buildRoute(resolve(t(), i()).route);
     expectGolden(`${name}.httproute`, route);
     expect(() => new HTTPRoute(route).validate()).not.toThrow();
   });
 
   it('alias redirect HTTPRoute, when the tenant has aliases, matches its golden file and the Gateway API schema', () => {
-    const redirect = buildRedirectRoute(t(), i());
+    const redirect = redirectOf(resolve(t(), i()));
     expect(redirect === undefined).toBe(t().hostnames.length === 1);
     if (redirect === undefined) return;
     expectGolden(`${name}.redirect`, redirect);
@@ -41,13 +42,13 @@ describe.each(cases)('builders for $name', ({ name, tenant: t, input: i }) => {
   });
 
   it('backup CronJob matches its golden file and the Kubernetes schema', () => {
-    const cron = buildBackup(t(), i());
+    const cron = buildBackup(resolve(t(), i()).backup);
     expectGolden(`${name}.cronjob`, cron);
     expect(() => new CronJob(cron).validate()).not.toThrow();
   });
 
   it('filestore Job matches its golden file and the Kubernetes schema', () => {
-    const { job } = buildFilestoreJob(t(), i());
+    const { job } = buildFilestoreJob(resolve(t(), i()).filestore);
     expectGolden(`${name}.job`, job);
     expect(() => new Job(job).validate()).not.toThrow();
   });
@@ -56,14 +57,14 @@ describe.each(cases)('builders for $name', ({ name, tenant: t, input: i }) => {
 describe('HTTPRoute', () => {
   it('attaches the canonical route to the primary listener only, and the redirect route once per alias listener', () => {
     const t = tenant({ aliasDomains: ['planapulse.dev', 'planapulse.online'] });
-    expect(buildRoute(t, defaults()).spec?.parentRefs?.map((p) => p.sectionName)).toEqual(['https-app']);
-    const redirect = buildRedirectRoute(t, defaults());
+    expect(buildRoute(resolve(t, defaults()).route).spec?.parentRefs?.map((p) => p.sectionName)).toEqual(['https-app']);
+    const redirect = redirectOf(resolve(t, defaults()));
     expect(redirect?.spec?.parentRefs?.map((p) => p.sectionName)).toEqual(['https-dev', 'https-online']);
-    expect([...(buildRoute(t, defaults()).spec?.parentRefs ?? []), ...(redirect?.spec?.parentRefs ?? [])].every((p) => p.name === 'eg-gateway' && p.namespace === 'plana-odoo')).toBe(true);
+    expect([...(buildRoute(resolve(t, defaults()).route).spec?.parentRefs ?? []), ...(redirect?.spec?.parentRefs ?? [])].every((p) => p.name === 'eg-gateway' && p.namespace === 'plana-odoo')).toBe(true);
   });
 
   it('sends /websocket to 8072 and / to 8069 on worker-odoo, websocket first', () => {
-    const rules = buildRoute(tenant(), defaults()).spec?.rules ?? [];
+    const rules = buildRoute(resolve(tenant(), defaults()).route).spec?.rules ?? [];
     expect(rules.map((r) => [r.matches?.[0]?.path?.value, r.backendRefs?.[0]?.name, r.backendRefs?.[0]?.port])).toEqual([
       ['/websocket', 'worker-odoo', 8072],
       ['/', 'worker-odoo', 8069],
@@ -71,14 +72,14 @@ describe('HTTPRoute', () => {
   });
 
   it('keeps the canonical route of a tenant with aliases exactly as it is without them: no Host rewrite reaches Odoo', () => {
-    const plain = buildRoute(tenant(), defaults());
-    expect(buildRoute(tenant({ aliasDomains: ['planapulse.online', 'planapulse.dev'] }), defaults())).toEqual(plain);
+    const plain = buildRoute(resolve(tenant(), defaults()).route);
+    expect(buildRoute(resolve(tenant({ aliasDomains: ['planapulse.online', 'planapulse.dev'] }), defaults()).route)).toEqual(plain);
     expect(JSON.stringify(plain)).not.toContain('URLRewrite');
-    expect(buildRedirectRoute(tenant(), defaults())).toBeUndefined();
+    expect(redirectOf(resolve(tenant(), defaults()))).toBeUndefined();
   });
 
   it('answers every alias host with a 301 to https://{canonical host}, path and query kept, and no backend', () => {
-    const redirect = buildRedirectRoute(tenant({ aliasDomains: ['planapulse.online'] }), defaults());
+    const redirect = redirectOf(resolve(tenant({ aliasDomains: ['planapulse.online'] }), defaults()));
     expect(redirect?.metadata).toMatchObject({ name: 'acme.aliases', namespace: 'plana-odoo-18' });
     expect(redirect?.spec?.hostnames).toEqual(['acme.planapulse.online']);
     expect(redirect?.spec?.rules).toEqual([
@@ -86,15 +87,15 @@ describe('HTTPRoute', () => {
     ]);
     // No path modifier: Gateway API keeps the request's path (and Envoy its query) on a redirect.
     expect(JSON.stringify(redirect)).not.toMatch(/backendRefs|replaceFullPath|replacePrefixMatch/);
-    const permanent = buildRedirectRoute(tenant({ aliasDomains: ['planapulse.online'] }), input({ gateway: { aliasRedirectStatusCode: 308 } }));
+    const permanent = redirectOf(resolve(tenant({ aliasDomains: ['planapulse.online'] }), input({ gateway: { aliasRedirectStatusCode: 308 } })));
     expect(permanent?.spec?.rules?.[0]?.filters?.[0]?.requestRedirect?.statusCode).toBe(308);
   });
 
   it('lets Odoo run long requests (Envoy Gateway cuts at 15 s by default) and never times out the websocket', () => {
-    const [websocket, root] = buildRoute(tenant(), defaults()).spec?.rules ?? [];
+    const [websocket, root] = buildRoute(resolve(tenant(), defaults()).route).spec?.rules ?? [];
     expect(websocket?.timeouts).toEqual({ request: '0s' });
     expect(root?.timeouts).toEqual({ request: '300s' });
-    const [ws2, root2] = buildRoute(tenant(), input({ gateway: { requestTimeout: '10m' } })).spec?.rules ?? [];
+    const [ws2, root2] = buildRoute(resolve(tenant(), input({ gateway: { requestTimeout: '10m' } })).route).spec?.rules ?? [];
     expect(root2?.timeouts).toEqual({ request: '10m' });
     expect(ws2?.timeouts).toEqual({ request: '0s' });
   });
@@ -105,10 +106,10 @@ function pods(): Array<{ what: string; spec: Obj }> {
   const t = tenant();
   const encrypting = input(ENCRYPTING);
   return [
-    { what: 'backup', spec: buildBackup(t, defaults()).spec?.jobTemplate.spec?.template.spec as unknown as Obj },
-    { what: 'backup (inline recipients)', spec: buildBackup(t, encrypting).spec?.jobTemplate.spec?.template.spec as unknown as Obj },
-    { what: 'backup (plaintext)', spec: buildBackup(t, input(PLAINTEXT)).spec?.jobTemplate.spec?.template.spec as unknown as Obj },
-    { what: 'filestore', spec: buildFilestoreJob(t, defaults()).job.spec?.template.spec as unknown as Obj },
+    { what: 'backup', spec: buildBackup(resolve(t, defaults()).backup).spec?.jobTemplate.spec?.template.spec as unknown as Obj },
+    { what: 'backup (inline recipients)', spec: buildBackup(resolve(t, encrypting).backup).spec?.jobTemplate.spec?.template.spec as unknown as Obj },
+    { what: 'backup (plaintext)', spec: buildBackup(resolve(t, input(PLAINTEXT)).backup).spec?.jobTemplate.spec?.template.spec as unknown as Obj },
+    { what: 'filestore', spec: buildFilestoreJob(resolve(t, defaults()).filestore).job.spec?.template.spec as unknown as Obj },
   ];
 }
 
@@ -154,7 +155,7 @@ describe.each(pods())('the $what pod', ({ spec }) => {
 });
 
 describe('backup CronJob', () => {
-  const cron = () => buildBackup(tenant(), defaults());
+  const cron = () => buildBackup(resolve(tenant(), defaults()).backup);
 
   it('runs daily inside the window in Europe/Sofia, one at a time, with bounded history and deadlines', () => {
     expect(cron().spec).toMatchObject({
@@ -202,7 +203,7 @@ describe('backup CronJob', () => {
   });
 
   it('encrypts by default, to the recipients ConfigMap; inline recipients replace it; None is the only way to plaintext', () => {
-    const envOf = (i: Input, name: string) => buildBackup(tenant(), i).spec?.jobTemplate.spec?.template.spec?.initContainers?.find((c) => c.name === name)?.env ?? [];
+    const envOf = (i: Input, name: string) => buildBackup(resolve(tenant(), i).backup).spec?.jobTemplate.spec?.template.spec?.initContainers?.find((c) => c.name === name)?.env ?? [];
     for (const step of ['dump', 'filestore']) {
       expect(envOf(defaults(), step)).toContainEqual({ name: 'ENCRYPTION', value: 'age' });
       expect(envOf(defaults(), step)).toContainEqual({ name: 'AGE_RECIPIENTS', valueFrom: { configMapKeyRef: { name: 'backup-age-recipients', key: 'recipients' } } });
@@ -213,7 +214,7 @@ describe('backup CronJob', () => {
   });
 
   it('bounds its disk: one emptyDir with a sizeLimit, and that much ephemeral storage requested and limited by every step', () => {
-    const spec = buildBackup(tenant(), input({ backup: { workVolumeSize: '60Gi' } })).spec?.jobTemplate.spec?.template.spec;
+    const spec = buildBackup(resolve(tenant(), input({ backup: { workVolumeSize: '60Gi' } })).backup).spec?.jobTemplate.spec?.template.spec;
     const emptyDirs = (spec?.volumes ?? []).filter((v) => v.emptyDir !== undefined);
     expect(emptyDirs).toEqual([{ name: 'work', emptyDir: { sizeLimit: '60Gi' } }]);
     for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
@@ -224,7 +225,7 @@ describe('backup CronJob', () => {
   });
 
   it('starts at the tenant\'s second: cron picks the minute, START_SECOND the second', () => {
-    const spec = buildBackup(tenant({ projectId: 23 }), defaults()).spec;
+    const spec = buildBackup(resolve(tenant({ projectId: 23 }), defaults()).backup).spec;
     const start = spec?.jobTemplate.spec?.template.spec?.initContainers?.[0];
     const second = Number(start?.env?.find((e) => e.name === 'START_SECOND')?.value);
     expect(Number.isInteger(second) && second >= 0 && second < 60).toBe(true);
@@ -243,28 +244,28 @@ describe('backup CronJob', () => {
   });
 
   it('suspends when the XR asks', () => {
-    expect(buildBackup(tenant({ backup: { suspend: true } }), defaults()).spec?.suspend).toBe(true);
+    expect(buildBackup(resolve(tenant({ backup: { suspend: true } }), defaults()).backup).spec?.suspend).toBe(true);
   });
 });
 
 describe('filestore Job', () => {
   it('has no ttlSecondsAfterFinished (Crossplane would recreate and re-run it)', () => {
-    expect(buildFilestoreJob(tenant(), defaults()).job.spec).not.toHaveProperty('ttlSecondsAfterFinished');
+    expect(buildFilestoreJob(resolve(tenant(), defaults()).filestore).job.spec).not.toHaveProperty('ttlSecondsAfterFinished');
   });
 
   it('is named after a hash of its spec: same spec, same name; changed spec, new name', () => {
-    const a = buildFilestoreJob(tenant(), defaults());
-    expect(buildFilestoreJob(tenant(), defaults()).job.metadata?.name).toBe(a.job.metadata?.name);
+    const a = buildFilestoreJob(resolve(tenant(), defaults()).filestore);
+    expect(buildFilestoreJob(resolve(tenant(), defaults()).filestore).job.metadata?.name).toBe(a.job.metadata?.name);
     expect(a.job.metadata?.name).toBe(`filestore-acme-${a.hash}`);
     expect(a.hash).toMatch(/^[0-9a-f]{8}$/);
-    const changed = buildFilestoreJob(tenant(), input({ filestoreJob: { mode: '0770' } }));
+    const changed = buildFilestoreJob(resolve(tenant(), input({ filestoreJob: { mode: '0770' } })).filestore);
     expect(changed.hash).not.toBe(a.hash);
     // Labels outside the pod template do not force a new Job.
-    expect(buildFilestoreJob(tenant({ ownerName: 'Renamed' }), defaults()).hash).toBe(a.hash);
+    expect(buildFilestoreJob(resolve(tenant({ ownerName: 'Renamed' }), defaults()).filestore).hash).toBe(a.hash);
   });
 
   it('creates {filestoreSubPath}/{database} as the Odoo user with the configured mode', () => {
-    const c = buildFilestoreJob(tenant(), input({ odoo: { filestoreSubPath: 'filestore' } })).job.spec?.template.spec?.containers[0];
+    const c = buildFilestoreJob(resolve(tenant(), input({ odoo: { filestoreSubPath: 'filestore' } })).filestore).job.spec?.template.spec?.containers[0];
     expect(c?.env).toEqual([
       { name: 'FILESTORE_ROOT', value: '/filestore/filestore' },
       { name: 'DATABASE', value: 'acme.planapulse.app' },

@@ -3,8 +3,9 @@ import fc from 'fast-check';
 import { Severity } from '@crossplane-org/function-sdk-typescript';
 import { describe, expect, it } from 'vitest';
 import { buildBackup } from '../src/builders/backup.js';
+import { resolve } from '../src/plan.js';
 import { buildFilestoreJob } from '../src/builders/filestore.js';
-import { buildRedirectRoute, buildRoute } from '../src/builders/route.js';
+import { buildRoute } from '../src/builders/route.js';
 import { FieldError } from '../src/errors.js';
 import { runFunction } from '../src/fn.js';
 import { backupTime } from '../src/schedule.js';
@@ -13,7 +14,7 @@ import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s
 import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { parseInput } from '../src/input/parse.js';
-import { INPUT_HEAD, deepFreeze, defaults, deps, request, xr, type Obj } from './support.js';
+import { INPUT_HEAD, deepFreeze, defaults, deps, request, xr, type Obj, redirectOf } from './support.js';
 
 // 7 properties here and 1 in wire.test.ts, × 1,500 runs: 12,000 generated cases on every `npm test`.
 const RUNS = Number(process.env['PROPERTY_RUNS'] ?? 1500);
@@ -45,9 +46,9 @@ describe('properties', () => {
     fc.assert(
       fc.property(valid, fc.constantFrom('17', '18', '19'), fc.subarray(['planapulse.online', 'planapulse.dev']), (sub, version, aliases) => {
         const t = parseTenant(xr({ subdomain: sub, odooVersion: version, aliasDomains: aliases }), defaults());
-        const route = buildRoute(t, defaults());
-        const cron = buildBackup(t, defaults());
-        const { job } = buildFilestoreJob(t, defaults());
+        const route = buildRoute(resolve(t, defaults()).route);
+        const cron = buildBackup(resolve(t, defaults()).backup);
+        const { job } = buildFilestoreJob(resolve(t, defaults()).filestore);
         expect(route.metadata?.name?.length).toBeLessThanOrEqual(63);
         expect(cron.metadata?.name?.length).toBeLessThanOrEqual(52); // CronJob names leave room for Job suffixes
         expect(job.metadata?.name?.length).toBeLessThanOrEqual(63);
@@ -55,7 +56,7 @@ describe('properties', () => {
         const commands = [...(cron.spec?.jobTemplate.spec?.template.spec?.initContainers ?? []), ...(cron.spec?.jobTemplate.spec?.template.spec?.containers ?? []), ...(job.spec?.template.spec?.containers ?? [])].map((c) => JSON.stringify(c.command));
         for (const command of commands) expect(command).not.toContain(t.database);
         expect(route.spec?.hostnames).toEqual([t.database]);
-        expect(buildRedirectRoute(t, defaults())?.spec?.hostnames ?? []).toHaveLength(aliases.length);
+        expect(redirectOf(resolve(t, defaults()))?.spec?.hostnames ?? []).toHaveLength(aliases.length);
       }),
       { numRuns: RUNS },
     );
@@ -117,9 +118,9 @@ describe('properties', () => {
           return;
         }
         const t = parseTenant(xr(), input);
-        expect(() => new HTTPRoute(buildRoute(t, input)).validate()).not.toThrow();
-        expect(() => new CronJob(buildBackup(t, input)).validate()).not.toThrow();
-        expect(() => new Job(buildFilestoreJob(t, input).job).validate()).not.toThrow();
+        expect(() => new HTTPRoute(buildRoute(resolve(t, input).route)).validate()).not.toThrow();
+        expect(() => new CronJob(buildBackup(resolve(t, input).backup)).validate()).not.toThrow();
+        expect(() => new Job(buildFilestoreJob(resolve(t, input).filestore).job).validate()).not.toThrow();
       }),
       { numRuns: RUNS },
     );

@@ -1,21 +1,22 @@
 /**
  * In Object mode provider-kubernetes decides readiness with the CEL query each Object carries;
- * in Direct mode the function's own predicates (src/ready.ts) decide. They must agree. Here the
+ * in Direct mode the function's own predicates (src/readiness/) decide. They must agree. Here the
  * CEL queries are evaluated for real (cel-js, a CEL implementation) against the same observed
  * objects the predicates judge: well-formed Kubernetes objects, as an API server would hold them.
  */
 import { evaluate } from '@marcbachmann/cel-js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parentRefs } from '../src/builders/route.js';
-import { JOB_READINESS, routeReadiness, type Readiness } from '../src/output.js';
-import { jobVerdict, routeVerdict } from '../src/ready.js';
+import { resolve } from '../src/plan.js';
+import { routePolicy, routeVerdict } from '../src/readiness/httproute.js';
+import { jobReadiness, jobVerdict } from '../src/readiness/job.js';
+import type { Policy } from '../src/readiness/verdict.js';
 import { defaults, tenant, type Obj } from './support.js';
 
 const RUNS = Number(process.env['PROPERTY_RUNS'] ?? 1500);
 
 /** What provider-kubernetes concludes from a readiness policy for an object that exists. */
-function celReady(readiness: Readiness, observed: Obj): boolean {
+function celReady(readiness: Policy, observed: Obj): boolean {
   if (readiness.policy === 'SuccessfulCreate') return true;
   return evaluate(readiness.celQuery, { object: observed }) === true;
 }
@@ -36,7 +37,9 @@ const conditions = fc.uniqueArray(
 
 describe('the Objects\' CEL readiness policies agree with the function\'s own predicates', () => {
   const t = tenant({ aliasDomains: ['planapulse.online'] });
-  const refs = parentRefs(t, defaults(), t.hostnames);
+  // Every listener the tenant's hosts need: the canonical route's and the alias redirect's.
+  const plan = resolve(t, defaults());
+  const refs = [...plan.route.parentRefs, ...(plan.redirect?.parentRefs ?? [])];
   const parentRef = fc.record(
     {
       name: fc.constantFrom('eg-gateway', 'other-gateway'),
@@ -102,7 +105,7 @@ describe('the Objects\' CEL readiness policies agree with the function\'s own pr
   );
 
   it('HTTPRoute: Accepted and ResolvedRefs of the current generation from our Gateway on every listener', () => {
-    const readiness = routeReadiness(refs, 'RouteStatus');
+    const readiness = routePolicy(refs, 'RouteStatus');
     fc.assert(
       fc.property(route, (observed) => {
         expect(celReady(readiness, observed as Obj)).toBe(routeVerdict(observed as Obj, refs, 'RouteStatus').ready);
@@ -114,7 +117,7 @@ describe('the Objects\' CEL readiness policies agree with the function\'s own pr
   it('HTTPRoute with gateway.readiness Exists: ready once it exists, both ways', () => {
     fc.assert(
       fc.property(route, (observed) => {
-        expect(celReady(routeReadiness(refs, 'Exists'), observed as Obj)).toBe(routeVerdict(observed as Obj, refs, 'Exists').ready);
+        expect(celReady(routePolicy(refs, 'Exists'), observed as Obj)).toBe(routeVerdict(observed as Obj, refs, 'Exists').ready);
       }),
       { numRuns: Math.ceil(RUNS / 10) },
     );
@@ -129,14 +132,14 @@ describe('the Objects\' CEL readiness policies agree with the function\'s own pr
     });
     fc.assert(
       fc.property(job, (observed) => {
-        expect(celReady(JOB_READINESS, observed as Obj)).toBe(jobVerdict(observed as Obj).ready);
+        expect(celReady(jobReadiness.policy, observed as Obj)).toBe(jobVerdict(observed as Obj).ready);
       }),
       { numRuns: RUNS },
     );
   });
 
   it('finds the cases that matter in the generated objects (the property is not vacuous)', () => {
-    const readiness = routeReadiness(refs, 'RouteStatus');
+    const readiness = routePolicy(refs, 'RouteStatus');
     const samples = fc.sample(route, 3000).map((o) => celReady(readiness, o as Obj));
     expect(samples.filter(Boolean).length).toBeGreaterThan(0);
     expect(samples.filter((x) => !x).length).toBeGreaterThan(0);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { backupHealth } from '../src/backup-health.js';
-import type { ParentRef } from '../src/builders/route.js';
-import { cronJobVerdict, jobVerdict, routeVerdict } from '../src/ready.js';
+import type { ParentRef } from '../src/plan.js';
+import { backupHealth } from '../src/readiness/backup-health.js';
+import { cronJobVerdict } from '../src/readiness/cronjob.js';
+import { routeVerdict } from '../src/readiness/httproute.js';
+import { jobVerdict } from '../src/readiness/job.js';
 import { NOW, type Obj } from './support.js';
 
 const ref = (sectionName: string): ParentRef => ({ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'eg-gateway', namespace: 'plana-odoo', sectionName });

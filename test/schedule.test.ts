@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildBackup } from '../src/builders/backup.js';
+import { resolve } from '../src/plan.js';
 import { backupTime, spreadStep } from '../src/schedule.js';
 import { input, tenant } from './support.js';
 
@@ -75,7 +76,7 @@ describe('the backup spread', () => {
     const t = backupTime(1, 23, 120);
     expect(t.cron).toBe(`${t.minute} ${t.hour} * * *`);
     expect([23, 0]).toContain(t.hour);
-    const cron = buildBackup(tenant({ projectId: 1 }), input({ backup: { windowStartHour: 23, windowMinutes: 120 } }));
+    const cron = buildBackup(resolve(tenant({ projectId: 1 }), input({ backup: { windowStartHour: 23, windowMinutes: 120 } })).backup);
     expect(cron.spec?.schedule).toBe(t.cron);
     expect(cron.spec?.jobTemplate.spec?.template.spec?.initContainers?.[0]?.env).toEqual([{ name: 'START_SECOND', value: String(t.second) }]);
   });

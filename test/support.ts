@@ -1,6 +1,8 @@
 /** Shared fixtures: PLANA's documented example tenant and request builders. */
 import type { RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
+import { buildRedirectRoute } from '../src/builders/route.js';
 import type { Deps } from '../src/fn.js';
+import type { Plan } from '../src/plan.js';
 import { parseInput } from '../src/input/parse.js';
 import type { Input } from '../src/input/schema.js';
 import { parseTenant, type Tenant } from '../src/tenant.js';
@@ -69,3 +71,7 @@ export function request(parts: RequestParts = {}): RunFunctionRequest {
 }
 
 export { deepFreeze } from '../src/obj.js';
+
+/** The alias redirect route of a plan, or undefined for a tenant without aliases. */
+export const redirectOf = (plan: Plan): ReturnType<typeof buildRedirectRoute> | undefined =>
+  plan.redirect === undefined ? undefined : buildRedirectRoute(plan.redirect);

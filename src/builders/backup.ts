@@ -1,5 +1,5 @@
 /**
- * The tenant's daily backup CronJob (DESIGN §4). One pod, four steps in the backup image
+ * The tenant's daily backup CronJob. One pod, four steps in the backup image
  * (images/backup/Dockerfile), run in order as init containers and a last container:
  *   start     waits for the tenant's second of the window (cron only has minutes), fixes the stamp
  *   dump      pg_dump | gzip | age            -> /work/out/backup-STAMP.dump.gz
@@ -12,24 +12,15 @@
  */
 import type { ICronJob } from 'kubernetes-models/batch/v1/CronJob';
 import type { IContainer, IEnvVar, IVolume } from 'kubernetes-models/v1';
-import type { Input } from '../input/schema.js';
-import { backupTime } from '../schedule.js';
-import type { Tenant } from '../tenant.js';
-import { envVar, podSecurity, resourceRequirements, scriptContainer, secretEnv, tenantLabels } from './common.js';
+import type { BackupPlan } from '../plan.js';
+import { envVar, podSecurity, resourceRequirements, scriptContainer, secretEnv } from './common.js';
 import { ARCHIVE_SCRIPT, DUMP_SCRIPT, START_SCRIPT, UPLOAD_SCRIPT } from './scripts.js';
 
-export const backupName = (tenant: Tenant): string => `backup-${tenant.subdomain}`;
-
-/** Where the tenant's backups land: `s3://{bucket}/{subdomain}/`. */
-export const backupLocation = (tenant: Tenant, input: Input): string => `s3://${input.backup.bucket}/${tenant.subdomain}/`;
-
 const WORK = { name: 'work', mountPath: '/work' };
-const FILESTORE_MOUNT = '/filestore';
 const BASH = '/bin/bash';
 
 /** What the encryption steps read: ENCRYPTION, and the recipients inline or from the ConfigMap. */
-function encryptionEnv(input: Input): IEnvVar[] {
-  const b = input.backup;
+function encryptionEnv(b: BackupPlan['settings']): IEnvVar[] {
   if (b.encryption === 'None') return [envVar('ENCRYPTION', 'none')];
   const recipients: IEnvVar =
     b.ageRecipients.length > 0
@@ -38,11 +29,10 @@ function encryptionEnv(input: Input): IEnvVar[] {
   return [envVar('ENCRYPTION', 'age'), recipients];
 }
 
-export function buildBackup(tenant: Tenant, input: Input): ICronJob {
-  const b = input.backup;
-  const labels = tenantLabels(tenant, 'backup');
-  const filestoreRoot = input.odoo.filestoreSubPath === '' ? FILESTORE_MOUNT : `${FILESTORE_MOUNT}/${input.odoo.filestoreSubPath}`;
-  const time = backupTime(tenant.projectId, b.windowStartHour, b.windowMinutes);
+export function buildBackup(backup: BackupPlan): ICronJob {
+  const b = backup.settings;
+  const labels = backup.labels;
+  const time = backup.time;
   // Every step may fill the scratch volume, so each requests (and is limited to) all of it.
   const resources = {
     ...resourceRequirements(b.resources),
@@ -60,21 +50,21 @@ export function buildBackup(tenant: Tenant, input: Input): ICronJob {
     'dump',
     DUMP_SCRIPT,
     [
-      envVar('PGHOST', input.database.host),
-      envVar('PGPORT', String(input.database.port)),
+      envVar('PGHOST', backup.databaseHost),
+      envVar('PGPORT', String(backup.databasePort)),
       secretEnv('PGUSER', b.databaseUser),
       secretEnv('PGPASSWORD', b.databasePassword),
-      envVar('PGDATABASE', tenant.database),
+      envVar('PGDATABASE', backup.database),
       envVar('PGCONNECT_TIMEOUT', '30'),
-      ...encryptionEnv(input),
+      ...encryptionEnv(b),
     ],
     [WORK],
   );
   const archive = step(
     'filestore',
     ARCHIVE_SCRIPT,
-    [envVar('FILESTORE_ROOT', filestoreRoot), envVar('DATABASE', tenant.database), ...encryptionEnv(input)],
-    [WORK, { name: 'filestore', mountPath: FILESTORE_MOUNT, readOnly: true }],
+    [envVar('FILESTORE_ROOT', backup.filestoreRoot), envVar('DATABASE', backup.database), ...encryptionEnv(b)],
+    [WORK, { name: 'filestore', mountPath: backup.filestoreMount, readOnly: true }],
   );
   const upload = step(
     'upload',
@@ -82,7 +72,7 @@ export function buildBackup(tenant: Tenant, input: Input): ICronJob {
     [
       envVar('ENCRYPTION', b.encryption === 'None' ? 'none' : 'age'),
       envVar('BUCKET', b.bucket),
-      envVar('PREFIX', `${tenant.subdomain}/`),
+      envVar('PREFIX', backup.prefix),
       envVar('HOME', '/work'),
       // No config file: the remote "sos" comes from RCLONE_CONFIG_SOS_*; /dev/null keeps rclone quiet.
       envVar('RCLONE_CONFIG', '/dev/null'),
@@ -98,13 +88,13 @@ export function buildBackup(tenant: Tenant, input: Input): ICronJob {
 
   const volumes: IVolume[] = [
     { name: 'work', emptyDir: { sizeLimit: b.workVolumeSize } },
-    { name: 'filestore', persistentVolumeClaim: { claimName: tenant.filestoreClaim, readOnly: true } },
+    { name: 'filestore', persistentVolumeClaim: { claimName: backup.filestoreClaim, readOnly: true } },
   ];
 
   return {
     apiVersion: 'batch/v1',
     kind: 'CronJob',
-    metadata: { name: backupName(tenant), namespace: b.namespace, labels },
+    metadata: { name: backup.name, namespace: backup.namespace, labels },
     spec: {
       schedule: time.cron,
       timeZone: b.timeZone,
@@ -113,7 +103,7 @@ export function buildBackup(tenant: Tenant, input: Input): ICronJob {
       successfulJobsHistoryLimit: b.successfulJobsHistoryLimit,
       failedJobsHistoryLimit: b.failedJobsHistoryLimit,
       // Only a suspended schedule says so: an absent field is not a server-side-apply claim.
-      ...(tenant.backupSuspended ? { suspend: true } : {}),
+      ...(backup.suspended ? { suspend: true } : {}),
       jobTemplate: {
         metadata: { labels },
         spec: {
@@ -126,7 +116,7 @@ export function buildBackup(tenant: Tenant, input: Input): ICronJob {
               automountServiceAccountToken: false,
               enableServiceLinks: false,
               // The Odoo user owns the filestore (mode 0750): reading it needs that uid.
-              securityContext: podSecurity(input.odoo.uid, input.odoo.gid),
+              securityContext: podSecurity(backup.runAs),
               // Steps run in order as init containers; the upload, which writes the manifest
               // last, runs only when all of them succeeded.
               initContainers: [start, dump, archive],

@@ -1,44 +1,16 @@
 /**
- * What every composed object shares: tenant labels and the restricted Pod Security Standard.
+ * What every composed pod shares: the restricted Pod Security Standard, and script containers
+ * that take user values only as data.
  * https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
  */
 import type { IContainer, IPodSecurityContext, IResourceRequirements, ISecurityContext } from 'kubernetes-models/v1';
-import type { Tenant } from '../tenant.js';
-
-export const MANAGED_BY = 'function-plana-tenant';
-
-export type Component = 'route' | 'redirect' | 'backup' | 'filestore';
-
-/**
- * Labels for a Job's pod template, which is immutable: only what never changes for one Job, so
- * that a new tier or project id relabels the Job without having to replace it.
- */
-export function podLabels(tenant: Tenant, component: Component): Record<string, string> {
-  return {
-    'app.kubernetes.io/name': 'plana-tenant',
-    'app.kubernetes.io/instance': tenant.subdomain,
-    'app.kubernetes.io/component': component,
-    'app.kubernetes.io/managed-by': MANAGED_BY,
-    'planapulse.com/tenant': tenant.subdomain,
-  };
-}
-
-/** Labels that identify the tenant, its tier, version and project on every object. */
-export function tenantLabels(tenant: Tenant, component: Component): Record<string, string> {
-  return {
-    ...podLabels(tenant, component),
-    'planapulse.com/tier': tenant.tier,
-    'planapulse.com/odoo-version': tenant.odooVersion,
-    'planapulse.com/project-id': String(tenant.projectId),
-  };
-}
 
 /** Pod-level restricted settings. The pod runs as the Odoo user so files it touches stay Odoo's. */
-export function podSecurity(uid: number, gid: number): IPodSecurityContext {
+export function podSecurity(runAs: { readonly uid: number; readonly gid: number }): IPodSecurityContext {
   return {
     runAsNonRoot: true,
-    runAsUser: uid,
-    runAsGroup: gid,
+    runAsUser: runAs.uid,
+    runAsGroup: runAs.gid,
     seccompProfile: { type: 'RuntimeDefault' },
   };
 }

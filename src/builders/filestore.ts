@@ -1,5 +1,5 @@
 /**
- * The Job that creates the tenant's directory on the version's shared NFS filestore (DESIGN §4).
+ * The Job that creates the tenant's directory on the version's shared NFS filestore.
  *
  * A Job's pod template is immutable, so the Job's name carries a hash of its spec: a change
  * yields a new Job under a new pipeline resource name, never an in-place update. It has no
@@ -8,12 +8,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
-import type { Input } from '../input/schema.js';
-import type { Tenant } from '../tenant.js';
-import { envVar, podLabels, podSecurity, scriptContainer, tenantLabels } from './common.js';
+import type { FilestorePlan } from '../plan.js';
+import { envVar, podSecurity, scriptContainer } from './common.js';
 import { FILESTORE_SCRIPT } from './scripts.js';
-
-const MOUNT = '/filestore';
 
 export interface FilestoreJob {
   readonly job: IJob;
@@ -21,48 +18,47 @@ export interface FilestoreJob {
   readonly hash: string;
 }
 
-export function buildFilestoreJob(tenant: Tenant, input: Input): FilestoreJob {
-  const f = input.filestoreJob;
-  const root = input.odoo.filestoreSubPath === '' ? MOUNT : `${MOUNT}/${input.odoo.filestoreSubPath}`;
+export function buildFilestoreJob(filestore: FilestorePlan): FilestoreJob {
+  const f = filestore.settings;
   const spec = {
     backoffLimit: f.backoffLimit,
     activeDeadlineSeconds: f.activeDeadlineSeconds,
     template: {
-      metadata: { labels: podLabels(tenant, 'filestore') },
+      metadata: { labels: { ...filestore.podLabels } },
       spec: {
         restartPolicy: 'Never',
         automountServiceAccountToken: false,
         enableServiceLinks: false,
         // Running as the Odoo user makes the directory Odoo's without chown or root.
-        securityContext: podSecurity(input.odoo.uid, input.odoo.gid),
+        securityContext: podSecurity(filestore.runAs),
         containers: [
           scriptContainer(
             'mkdir',
             f.image,
             FILESTORE_SCRIPT,
             [
-              envVar('FILESTORE_ROOT', root),
-              envVar('DATABASE', tenant.database),
+              envVar('FILESTORE_ROOT', filestore.root),
+              envVar('DATABASE', filestore.database),
               envVar('DIR_MODE', f.mode),
-              envVar('ODOO_UID', String(input.odoo.uid)),
+              envVar('ODOO_UID', String(filestore.runAs.uid)),
             ],
-            [{ name: 'filestore', mountPath: MOUNT }],
+            [{ name: 'filestore', mountPath: filestore.mount }],
             f.resources,
           ),
         ],
-        volumes: [{ name: 'filestore', persistentVolumeClaim: { claimName: tenant.filestoreClaim } }],
+        volumes: [{ name: 'filestore', persistentVolumeClaim: { claimName: filestore.claim } }],
       },
     },
   } satisfies IJob['spec'];
   // What the Job does and where it runs; its metadata labels (tier, project id) are left out, so
   // that changing them relabels this Job instead of replacing it and running it again.
-  const hash = createHash('sha256').update(JSON.stringify([f.namespace, tenant.subdomain, spec])).digest('hex').slice(0, 8);
+  const hash = createHash('sha256').update(JSON.stringify([filestore.namespace, filestore.subdomain, spec])).digest('hex').slice(0, 8);
   return {
     hash,
     job: {
       apiVersion: 'batch/v1',
       kind: 'Job',
-      metadata: { name: `filestore-${tenant.subdomain}-${hash}`, namespace: f.namespace, labels: tenantLabels(tenant, 'filestore') },
+      metadata: { name: `${filestore.namePrefix}-${hash}`, namespace: filestore.namespace, labels: { ...filestore.labels } },
       spec,
     },
   };

@@ -9,9 +9,8 @@
  * schedule after the last success with nothing active is a run that ended without succeeding:
  * failed, retries exhausted, or killed by its deadline.
  */
-import type { Verdict } from './ready.js';
-import { isObject, type Obj } from './obj.js';
-
+import { isObject, type Obj } from '../obj.js';
+import type { Verdict } from './verdict.js';
 
 export interface BackupHealth extends Verdict {
   /** Condition status: Unknown while the first backup is awaited. */

@@ -1,48 +1,14 @@
 /**
- * Readiness rules as data (DESIGN §5): one small rule per composed kind, each from the observed
- * object to a verdict with a CamelCase reason and a stable message (no timestamps: a message
- * that changes on every call makes the XR's conditions flap).
+ * HTTPRoute readiness: for each of our parentRefs, the Gateway reports Accepted=True and
+ * ResolvedRefs=True for the route's current generation (Gateway API's route status,
+ * https://gateway-api.sigs.k8s.io/reference/spec/#routeparentstatus); or, for gateways that
+ * write no route status, as soon as it exists. The predicate and its CEL twin say the same.
  */
-import type { ParentRef } from './builders/route.js';
-import { isObject, type Obj } from './obj.js';
+import { isObject, type Obj } from '../obj.js';
+import type { ParentRef } from '../plan.js';
+import { conditionsOf, explain, findCondition, verdict, type Policy, type Readiness, type Verdict } from './verdict.js';
 
-export interface Verdict {
-  readonly ready: boolean;
-  /** Something went wrong that waiting alone will not fix: reported as a Warning result. */
-  readonly degraded: boolean;
-  readonly reason: string;
-  readonly message: string;
-}
-
-
-interface Condition {
-  readonly type: string;
-  readonly status: string;
-  readonly reason: string;
-  readonly message: string;
-  readonly observedGeneration: number | undefined;
-}
-
-
-const verdict = (ready: boolean, degraded: boolean, reason: string, message: string): Verdict => ({ ready, degraded, reason, message });
-
-/** Conditions of a status block, tolerating any shape an observed object may have. */
-export function conditionsOf(holder: unknown): Condition[] {
-  const list = isObject(holder) ? holder['conditions'] : undefined;
-  if (!Array.isArray(list)) return [];
-  return list.filter(isObject).map((c) => ({
-    type: String(c['type'] ?? ''),
-    status: String(c['status'] ?? ''),
-    reason: typeof c['reason'] === 'string' ? c['reason'] : '',
-    message: typeof c['message'] === 'string' ? c['message'] : '',
-    observedGeneration: typeof c['observedGeneration'] === 'number' ? c['observedGeneration'] : undefined,
-  }));
-}
-
-/** "Reason: message" of an observed condition, as its controller wrote them. */
-const explain = (c: Condition): string => [c.reason || 'no reason given', c.message].filter((part) => part !== '').join(': ');
-
-const findCondition = (conditions: readonly Condition[], type: string): Condition | undefined => conditions.find((c) => c.type === type);
+export type RouteReadiness = 'RouteStatus' | 'Exists';
 
 // Gateway API defaults an omitted parentRef namespace to the route's own namespace and group
 // and kind to gateway.networking.k8s.io/Gateway; the controller echoes our parentRef back.
@@ -57,8 +23,6 @@ function sameParent(status: Obj, ref: ParentRef, routeNamespace: string): boolea
     (p['kind'] ?? 'Gateway') === ref.kind
   );
 }
-
-export type RouteReadiness = 'RouteStatus' | 'Exists';
 
 /**
  * The HTTPRoute is ready when, for each of our parentRefs, the Gateway reports Accepted=True and
@@ -99,22 +63,36 @@ export function routeVerdict(observed: Obj | undefined, refs: readonly ParentRef
   return verdict(true, false, 'Accepted', `the gateway accepted the HTTPRoute on ${refs.map((r) => r.sectionName).join(', ')}`);
 }
 
-/** The filestore Job is ready when Complete=True; Failed=True is degraded. */
-export function jobVerdict(observed: Obj | undefined): Verdict {
-  if (observed === undefined) return verdict(false, false, 'Creating', 'the filestore Job has not been created yet');
-  const conditions = conditionsOf(observed['status']);
-  if (findCondition(conditions, 'Complete')?.status === 'True') {
-    return verdict(true, false, 'Created', 'the filestore directory exists and is writable');
-  }
-  const failed = findCondition(conditions, 'Failed');
-  if (failed?.status === 'True') {
-    return verdict(false, true, 'JobFailed', `the filestore Job failed: ${explain(failed)}`);
-  }
-  return verdict(false, false, 'Running', 'the filestore Job is running');
+/** A condition of the route's current generation (src/ready.ts ignores stale ones too). */
+const currentConditionTrue = (type: string): string =>
+  `p.conditions.exists(c, c.type == '${type}' && c.status == 'True' && ` +
+  `(!has(c.observedGeneration) || !has(object.metadata.generation) || c.observedGeneration >= object.metadata.generation))`;
+
+/**
+ * Accepted and ResolvedRefs, for the route's current generation, from our Gateway on every
+ * listener the route attaches to: the same rule as routeVerdict in src/ready.ts, with Gateway
+ * API's defaults for an omitted parentRef namespace (the route's), group and kind. Names and
+ * section names are DNS names and labels, so they need no quoting beyond the single quotes.
+ */
+export function routePolicy(refs: readonly ParentRef[], mode: RouteReadiness): Policy {
+  if (mode === 'Exists') return { policy: 'SuccessfulCreate' };
+  const gateway = refs[0];
+  const list = refs.map((r) => `'${r.sectionName}'`).join(', ');
+  return {
+    policy: 'DeriveFromCelQuery',
+    celQuery:
+      `has(object.status) && has(object.status.parents) && [${list}].all(s, object.status.parents.exists(p, ` +
+      `p.parentRef.name == '${gateway?.name ?? ''}' && ` +
+      `(has(p.parentRef.namespace) ? p.parentRef.namespace : object.metadata.namespace) == '${gateway?.namespace ?? ''}' && ` +
+      `(has(p.parentRef.group) ? p.parentRef.group : 'gateway.networking.k8s.io') == 'gateway.networking.k8s.io' && ` +
+      `(has(p.parentRef.kind) ? p.parentRef.kind : 'Gateway') == 'Gateway' && ` +
+      `has(p.parentRef.sectionName) && p.parentRef.sectionName == s && has(p.conditions) && ` +
+      `${currentConditionTrue('Accepted')} && ${currentConditionTrue('ResolvedRefs')}))`,
+  };
 }
 
-/** The backup CronJob is a schedule, not a run: it is ready once it exists. */
-export function cronJobVerdict(observed: Obj | undefined): Verdict {
-  if (observed === undefined) return verdict(false, false, 'Creating', 'the backup CronJob has not been created yet');
-  return verdict(true, false, 'Scheduled', 'the backup CronJob exists');
-}
+/** The readiness of a route attached through `refs`. */
+export const httpRouteReadiness = (refs: readonly ParentRef[], mode: RouteReadiness): Readiness => ({
+  judge: (observed) => routeVerdict(observed, refs, mode),
+  policy: routePolicy(refs, mode),
+});
