@@ -1,6 +1,6 @@
 /**
  * Command-line flags and environment, validated once at start-up into a typed, frozen object
- * (STYLE.md: configuration validated once, at start-up). The flags mirror Crossplane's Go
+ * (as t3-env and nice-grpc do: configuration checked once, at start-up). The flags mirror Crossplane's Go
  * functions (function-template-go, function-go-templating: `--address`, `--insecure`,
  * `--tls-certs-dir` / `TLS_SERVER_CERTS_DIR`, `-d/--debug`, `--max-recv-message-size` in MiB), so
  * a DeploymentRuntimeConfig written for a Go function also starts this one.

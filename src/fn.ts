@@ -1,7 +1,7 @@
 /**
- * RunFunction, one linear pass (../shared/STYLE.md): read the Input, build the tenant model,
- * build the three objects, judge readiness, write status and conditions, choose the TTL,
- * respond. Each failure is one Fatal result, and the desired state earlier steps built is kept.
+ * RunFunction, one linear pass: read the Input and the XR, resolve them into one Plan
+ * (src/plan.ts), build the objects, judge readiness (src/readiness/), write status and
+ * conditions, choose the TTL, respond (src/response.ts). Each failure is one Fatal result, and the desired state earlier steps built is kept.
  *
  * The request is never mutated: the response is built from new objects, and what it shares
  * with the request (earlier steps' resources, the context) it passes on unchanged.

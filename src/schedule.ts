@@ -1,6 +1,6 @@
 /**
  * The backup schedule: once a day, at a second of the backup window that is fixed per tenant,
- * so thousands of dumps do not hit pg01 in the same second (DESIGN §4, issue 9 point 6).
+ * so thousands of dumps do not hit pg01 in the same second (README: Backups).
  *
  * A hash of the subdomain cannot bound the load: 10,000 names hashed into 3,600 seconds put up
  * to ~10 starts into one second where 3 would do (balls into bins). The tenant's projectId can:

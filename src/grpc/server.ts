@@ -58,7 +58,8 @@ export interface RunningServer {
 }
 
 /**
- * Crossplane 1.16 and older call only v1beta1 (TOOLCHAIN.md); newer releases call v1. The two
+ * Crossplane 1.16 and older call only v1beta1 (apiextensions/fn/proto/v1beta1 in crossplane/crossplane);
+ * newer releases call v1. The two
  * protos are wire-identical, so one handler serves both.
  */
 export const RUNNER_SERVICES = ['apiextensions.fn.proto.v1.FunctionRunnerService', 'apiextensions.fn.proto.v1beta1.FunctionRunnerService'] as const;

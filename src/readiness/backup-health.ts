@@ -1,5 +1,5 @@
 /**
- * BackupHealthy (DESIGN §5): False at once when the last scheduled run failed, and when the last
+ * BackupHealthy (README: Readiness and conditions): False at once when the last scheduled run failed, and when the last
  * successful backup is older than the configured age. A schedule younger than that is waiting
  * for its first backup, not failing.
  *

@@ -339,7 +339,7 @@ export class ControlPlane {
   /**
    * kube-controller-manager: the garbage collector (Crossplane v2 leaves deleting composed
    * objects to it), namespaces, service accounts. Start it after the CRDs its garbage collector
-   * must watch exist (REAL-WORLD.md: started before, a delete took 24 s instead of 0.5 s).
+   * must watch exist (started before, a delete took 24 s instead of 0.5 s).
    * The Job and CronJob controllers stay off: without a kubelet no pod runs, and the suite plays
    * them through the status subresource.
    */
@@ -461,7 +461,7 @@ export class ControlPlane {
   }
 
   /**
-   * How Crossplane finds a function (REAL-WORLD.md): the Active FunctionRevision labelled
+   * How Crossplane finds a function (internal/xfn in crossplane/crossplane): the Active FunctionRevision labelled
    * pkg.crossplane.io/package=<functionRef.name>, dialled at its status.endpoint. Paused, the
    * package manager leaves it alone; the status is written through the status subresource, as
    * the package manager would write it.
