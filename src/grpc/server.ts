@@ -16,6 +16,7 @@ import { fatal } from '../response.js';
 import { StartupError, describeError } from './errors.js';
 import { HEALTH_SERVICE, Health } from './health.js';
 import type { Metrics } from './metrics.js';
+import { decodeRequest } from './request.js';
 import { mtlsCredentials } from './tls.js';
 import { encodeResponse } from './wire.js';
 
@@ -91,9 +92,9 @@ function serverDefinition(service: RunnerService): grpc.ServiceDefinition<{ RunF
       requestStream: false,
       responseStream: false,
       requestSerialize: sdk.requestSerialize,
-      // A request that fails to decode never reaches the handler: grpc-js answers INTERNAL
-      // ("Error deserializing request") and keeps serving.
-      requestDeserialize: sdk.requestDeserialize,
+      // Our own decoder (./request.ts). A request that fails to decode never reaches the
+      // handler: grpc-js answers INTERNAL ("Error deserializing request") and keeps serving.
+      requestDeserialize: decodeRequest,
       responseSerialize: (bytes: Buffer) => bytes,
       responseDeserialize: (bytes: Buffer) => bytes,
     },

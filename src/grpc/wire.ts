@@ -6,10 +6,14 @@
  * growing Buffer. test/wire.test.ts checks it byte-compatible with the generated decoder, on
  * real responses and on generated JSON.
  *
+ * Earlier steps' desired resources that nobody read go back as the bytes they came in
+ * (./request.ts).
+ *
  * It also refuses what a protobuf Struct cannot carry (NaN, Infinity, undefined in a list, a
  * Date or another class instance) instead of sending something Crossplane cannot read.
  */
 import { Requirements, type Condition, type Resource, type Result, type RunFunctionResponse, type State } from '@crossplane-org/function-sdk-typescript';
+import { PassThroughResource } from './request.js';
 
 /** A value a protobuf Struct cannot carry, named by its path in the response. */
 export class UnsafeValueError extends Error {
@@ -222,9 +226,14 @@ function state(w: Writer, s: State): void {
   for (const [key, value] of Object.entries(s.resources)) {
     const entry = w.open(2);
     w.key(key);
-    const at = w.open(2);
-    resource(w, value, `desired.resources.${key}`);
-    w.close(at);
+    if (value instanceof PassThroughResource && !value.read) {
+      // An earlier step's resource nobody read: its bytes as they came.
+      w.bytes(2, value.bytes);
+    } else {
+      const at = w.open(2);
+      resource(w, value, `desired.resources.${key}`);
+      w.close(at);
+    }
     w.close(entry);
   }
 }
