@@ -15,54 +15,39 @@ import type { RedirectPlan, RoutePlan } from '../plan.js';
 /** Gateway API's "0s": no request timeout at all. */
 const NO_TIMEOUT = '0s';
 
-export function buildRoute(route: RoutePlan): IHTTPRoute {
+type Rules = NonNullable<NonNullable<IHTTPRoute['spec']>['rules']>;
+
+/** An HTTPRoute of the tenant's with these rules. */
+function route(plan: RoutePlan | RedirectPlan, rules: Rules): IHTTPRoute {
   return {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
-    metadata: { name: route.name, namespace: route.namespace, labels: { ...route.labels } },
-    spec: {
-      parentRefs: route.parentRefs.map((ref) => ({ ...ref })),
-      hostnames: [...route.hostnames],
-      rules: [
-        // A websocket stays open for as long as the browser tab does: a request timeout would
-        // cut every Odoo live-update channel.
-        {
-          matches: [{ path: { type: 'PathPrefix', value: '/websocket' } }],
-          backendRefs: [{ name: route.service, port: route.websocketPort }],
-          timeouts: { request: NO_TIMEOUT },
-        },
-        {
-          matches: [{ path: { type: 'PathPrefix', value: '/' } }],
-          backendRefs: [{ name: route.service, port: route.httpPort }],
-          timeouts: { request: route.requestTimeout },
-        },
-      ],
-    },
+    metadata: { name: plan.name, namespace: plan.namespace, labels: { ...plan.labels } },
+    spec: { parentRefs: plan.parentRefs.map((ref) => ({ ...ref })), hostnames: [...plan.hostnames], rules },
   };
+}
+
+export function buildRoute(plan: RoutePlan): IHTTPRoute {
+  return route(plan, [
+    // A websocket stays open for as long as the browser tab does: a request timeout would cut
+    // every Odoo live-update channel.
+    {
+      matches: [{ path: { type: 'PathPrefix', value: '/websocket' } }],
+      backendRefs: [{ name: plan.service, port: plan.websocketPort }],
+      timeouts: { request: NO_TIMEOUT },
+    },
+    {
+      matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+      backendRefs: [{ name: plan.service, port: plan.httpPort }],
+      timeouts: { request: plan.requestTimeout },
+    },
+  ]);
 }
 
 /**
  * The route that redirects the tenant's alias hosts to `https://{canonical host}`, path and query
  * kept (a RequestRedirect without a path modifier keeps both).
  */
-export function buildRedirectRoute(redirect: RedirectPlan): IHTTPRoute {
-  return {
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'HTTPRoute',
-    metadata: { name: redirect.name, namespace: redirect.namespace, labels: { ...redirect.labels } },
-    spec: {
-      parentRefs: redirect.parentRefs.map((ref) => ({ ...ref })),
-      hostnames: [...redirect.hostnames],
-      rules: [
-        {
-          filters: [
-            {
-              type: 'RequestRedirect',
-              requestRedirect: { scheme: 'https', hostname: redirect.toHost, statusCode: redirect.statusCode },
-            },
-          ],
-        },
-      ],
-    },
-  };
+export function buildRedirectRoute(plan: RedirectPlan): IHTTPRoute {
+  return route(plan, [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', hostname: plan.toHost, statusCode: plan.statusCode } }] }]);
 }
