@@ -28,7 +28,7 @@ export function wrap(manifest: Obj, pipelineName: string, readiness: Policy, out
 export function observedManifest(observed: unknown): Obj | undefined {
   if (!isObject(observed)) return undefined;
   if (observed['kind'] !== 'Object') return observed;
-  const apiVersion = String(observed['apiVersion'] ?? '');
+  const apiVersion = typeof observed['apiVersion'] === 'string' ? observed['apiVersion'] : '';
   if (!apiVersion.startsWith('kubernetes.crossplane.io/') && !apiVersion.startsWith('kubernetes.m.crossplane.io/')) return observed;
   const status = observed['status'];
   const atProvider = isObject(status) ? status['atProvider'] : undefined;

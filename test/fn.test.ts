@@ -31,7 +31,7 @@ describe('runFunction', () => {
       expect.stringMatching(/^filestore-[0-9a-f]{8}$/),
     ]);
     const r = res.desired!.resources;
-    expect(Object.values(r).map((x) => x.resource!['kind'])).toEqual(['HTTPRoute', 'CronJob', 'Job']);
+    expect(Object.values(r).map((x): unknown => x.resource?.['kind'])).toEqual(['HTTPRoute', 'CronJob', 'Job']);
     expect(Object.values(r).map((x) => x.ready)).toEqual([Ready.READY_FALSE, Ready.READY_FALSE, Ready.READY_FALSE]);
     expect(res.results).toEqual([]);
     expect(res.meta).toEqual({ tag: 'test-tag', ttl: { seconds: 15, nanos: 0 } });

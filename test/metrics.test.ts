@@ -1,6 +1,6 @@
 /** Prometheus metrics for operators: calls by outcome, latency histogram, results by severity. */
 import * as grpc from '@grpc/grpc-js';
-import { RunFunctionResponse, type RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
+import type { RunFunctionRequest, RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';

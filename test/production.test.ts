@@ -51,10 +51,10 @@ describe('the production DeploymentRuntimeConfig', () => {
     const d = new Deployment({
       metadata: { name: 'function-plana-tenant-0123456789ab', namespace: 'crossplane-system' },
       spec: {
-        ...(deployment as object),
+        ...deployment,
         selector: { matchLabels: labels },
         template: { metadata: { labels }, spec: { ...(pod as object), containers: [{ ...(container as object), name: 'package-runtime', image: 'git.planapulse.com/plana-pulse/function-plana-tenant:v0.1.0' }] } },
-      } as never,
+      },
     });
     expect(() => d.validate()).not.toThrow();
   });

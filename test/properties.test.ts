@@ -1,6 +1,6 @@
 /** Property tests: naming, validation and schedules hold for generated input, not just examples. */
 import fc from 'fast-check';
-import { Severity } from '@crossplane-org/function-sdk-typescript';
+import { Ready, Severity } from '@crossplane-org/function-sdk-typescript';
 import { describe, expect, it } from 'vitest';
 import { buildBackup } from '../src/builders/backup.js';
 import { resolve } from '../src/plan.js';
@@ -137,7 +137,7 @@ describe('properties', () => {
       fc.property(fc.record({ [routeName]: blob, [backupName]: blob, [jobName]: blob }, { requiredKeys: [] }), (observed) => {
         const res = runFunction(deepFreeze(request({ observed: observed as Record<string, Obj> })), deps);
         expect(res.results.every((r) => r.severity === Severity.SEVERITY_WARNING)).toBe(true);
-        const ready = Object.fromEntries(Object.entries(res.desired?.resources ?? {}).map(([k, v]) => [k, v.ready === 1]));
+        const ready = Object.fromEntries(Object.entries(res.desired?.resources ?? {}).map(([k, v]) => [k, v.ready === Ready.READY_TRUE]));
         const route = observed[routeName] as Obj | undefined;
         if (ready[routeName]) expect(JSON.stringify(route)).toMatch(/"Accepted".*"True"|"True".*"Accepted"/);
         if (ready[jobName]) expect(JSON.stringify(observed[jobName])).toContain('Complete');

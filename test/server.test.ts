@@ -497,7 +497,8 @@ describe('mutual TLS', () => {
         return execFileSync('openssl', ['verify', '-CAfile', 'ca.crt', `${name}.crt`], { cwd: tmp, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
       } catch (err) {
         const { stdout, stderr } = err as { stdout?: unknown; stderr?: unknown };
-        return `${String(stdout ?? '')}${String(stderr ?? '')}`.trim(); // openssl says why on stderr
+        const text = (v: unknown): string => (typeof v === 'string' || Buffer.isBuffer(v) ? v.toString() : '');
+        return `${text(stdout)}${text(stderr)}`.trim(); // openssl says why on stderr
       }
     };
     expect(verify('client')).toBe('client.crt: OK');

@@ -67,7 +67,7 @@ describe('encodeResponse', () => {
     { reason: 'a Date', value: { when: new Date(0) }, message: 'desired.resources.x.when: a Date cannot be sent to Crossplane' },
     { reason: 'a bigint', value: { n: 10n }, message: 'desired.resources.x.n: a bigint cannot be sent to Crossplane' },
   ])('refuses $reason, naming where it is', ({ value, message }) => {
-    const res = base({ desired: { composite: undefined, resources: { x: { resource: value as Record<string, unknown>, connectionDetails: {}, ready: 0 } } } });
+    const res = base({ desired: { composite: undefined, resources: { x: { resource: value, connectionDetails: {}, ready: 0 } } } });
     expect(() => encodeResponse(res)).toThrow(new UnsafeValueError(message.split(': ')[0]!, message.split(': ')[1]!.replace(' cannot be sent to Crossplane', '')));
   });
 

@@ -10,7 +10,7 @@
  * messages and serializers are reused as they are.
  */
 import * as grpc from '@grpc/grpc-js';
-import { FunctionRunnerServiceService, Ready, RunFunctionResponse, Severity, Status, type RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
+import { FunctionRunnerServiceService, Ready, Severity, Status, type RunFunctionRequest, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import type { Logger } from 'pino';
 import { fatal } from '../response.js';
 import { StartupError, describeError } from './errors.js';
@@ -182,7 +182,7 @@ async function respond(req: RunFunctionRequest, handler: Handler, log: Logger, s
 
 /** Which XR a call was about, as the request's observed composite names it (may be absent). */
 function xrOf(req: RunFunctionRequest): { xr?: string; xrKind?: string; xrNamespace?: string } {
-  const xr = req.observed?.composite?.resource;
+  const xr: Record<string, unknown> | undefined = req.observed?.composite?.resource;
   const meta = xr?.['metadata'];
   const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
   const name = typeof meta === 'object' && meta !== null ? str((meta as Record<string, unknown>)['name']) : undefined;

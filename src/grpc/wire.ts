@@ -12,7 +12,7 @@
  * It also refuses what a protobuf Struct cannot carry (NaN, Infinity, undefined in a list, a
  * Date or another class instance) instead of sending something Crossplane cannot read.
  */
-import { Requirements, type Condition, type Resource, type Result, type RunFunctionResponse, type State } from '@crossplane-org/function-sdk-typescript';
+import { Ready, Requirements, Severity, Status, type Condition, type Resource, type Result, type RunFunctionResponse, type State } from '@crossplane-org/function-sdk-typescript';
 import { PassThroughResource } from './request.js';
 
 /** A value a protobuf Struct cannot carry, named by its path in the response. */
@@ -186,7 +186,7 @@ function valueOf(w: Writer, value: unknown, path: string): void {
         return;
       }
       const proto = Object.getPrototypeOf(value) as unknown;
-      if (proto !== Object.prototype && proto !== null) throw new UnsafeValueError(path, `a ${(value as object).constructor.name}`);
+      if (proto !== Object.prototype && proto !== null) throw new UnsafeValueError(path, `a ${value.constructor.name}`);
       const s = w.open(5);
       struct(w, value as Record<string, unknown>, path);
       w.close(s);
@@ -211,7 +211,7 @@ function resource(w: Writer, r: Resource, path: string): void {
     w.bytes(2, value);
     w.close(entry);
   }
-  if (r.ready !== 0) {
+  if (r.ready !== Ready.READY_UNSPECIFIED) {
     w.tag(3, VARINT);
     w.varint(r.ready);
   }
@@ -239,7 +239,7 @@ function state(w: Writer, s: State): void {
 }
 
 function result(w: Writer, r: Result): void {
-  if (r.severity !== 0) {
+  if (r.severity !== Severity.SEVERITY_UNSPECIFIED) {
     w.tag(1, VARINT);
     w.varint(r.severity);
   }
@@ -253,7 +253,7 @@ function result(w: Writer, r: Result): void {
 
 function condition(w: Writer, c: Condition): void {
   if (c.type !== '') w.string(1, c.type);
-  if (c.status !== 0) {
+  if (c.status !== Status.STATUS_CONDITION_UNSPECIFIED) {
     w.tag(2, VARINT);
     w.varint(c.status);
   }

@@ -43,8 +43,8 @@ export function conditionsOf(holder: unknown): Condition[] {
   const list = isObject(holder) ? holder['conditions'] : undefined;
   if (!Array.isArray(list)) return [];
   return list.filter(isObject).map((c) => ({
-    type: String(c['type'] ?? ''),
-    status: String(c['status'] ?? ''),
+    type: typeof c['type'] === 'string' ? c['type'] : '',
+    status: typeof c['status'] === 'string' ? c['status'] : '',
     reason: typeof c['reason'] === 'string' ? c['reason'] : '',
     message: typeof c['message'] === 'string' ? c['message'] : '',
     observedGeneration: typeof c['observedGeneration'] === 'number' ? c['observedGeneration'] : undefined,

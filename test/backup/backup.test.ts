@@ -15,6 +15,7 @@ import { gunzipSync } from 'node:zlib';
 import type { ICronJob } from 'kubernetes-models/batch/v1/CronJob';
 import type { IEnvVar, IPodSpec } from 'kubernetes-models/v1';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Severity } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../../src/fn.js';
 import { backupTime } from '../../src/schedule.js';
 import { deps, INPUT_HEAD, request, xr, type Obj } from '../support.js';
@@ -172,7 +173,7 @@ function build(subdomain: string, projectId: number, backup: Obj = {}): Built {
     }),
     deps,
   );
-  const fatal = res.results.find((r) => r.severity === 1);
+  const fatal = res.results.find((r) => r.severity === Severity.SEVERITY_FATAL);
   if (fatal !== undefined) throw new Error(`runFunction: ${fatal.message}`);
   // The CronJob's pipeline name carries its identity (backup-<id>): find it by kind.
   const cron = Object.values(res.desired?.resources ?? {}).find((r) => r.resource?.['kind'] === 'CronJob')?.resource as unknown as ICronJob | undefined;

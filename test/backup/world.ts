@@ -132,7 +132,7 @@ export class S3Server {
   objects(prefix: string): Map<string, Buffer> {
     const dir = join(this.dir, 'plana-pulse-backups', prefix);
     const out = new Map<string, Buffer>();
-    let names: string[] = [];
+    let names: string[];
     try {
       names = readdirSorted(dir);
     } catch {
