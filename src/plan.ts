@@ -160,8 +160,13 @@ function podLabels(tenant: Tenant, component: Component): Labels {
 
 /** Labels that identify the tenant, its tier, version and project on every object. */
 function tenantLabels(tenant: Tenant, component: Component): Labels {
+  // podLabels' keys written out again: one literal is several times faster than a spread.
   return {
-    ...podLabels(tenant, component),
+    'app.kubernetes.io/name': 'plana-tenant',
+    'app.kubernetes.io/instance': tenant.subdomain,
+    'app.kubernetes.io/component': component,
+    'app.kubernetes.io/managed-by': MANAGED_BY,
+    'planapulse.com/tenant': tenant.subdomain,
     'planapulse.com/tier': tenant.tier,
     'planapulse.com/odoo-version': tenant.odooVersion,
     'planapulse.com/project-id': String(tenant.projectId),
