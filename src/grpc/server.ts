@@ -165,7 +165,7 @@ async function respond(req: RunFunctionRequest, handler: Handler, log: Logger, s
   const start = performance.now();
   try {
     const res = await handler(req);
-    const bytes = encode(res);
+    const bytes = encodeResponse(res);
     const seconds = (performance.now() - start) / 1000;
     metrics?.observe(service, seconds, res, false);
     if (log.isLevelEnabled('debug')) log.debug(callSummary(req, res, service, seconds), 'RunFunction');
@@ -176,7 +176,7 @@ async function respond(req: RunFunctionRequest, handler: Handler, log: Logger, s
     const seconds = (performance.now() - start) / 1000;
     metrics?.observe(service, seconds, res, true);
     if (log.isLevelEnabled('debug')) log.debug(callSummary(req, res, service, seconds), 'RunFunction');
-    return encode(res);
+    return encodeResponse(res);
   }
 }
 
@@ -215,10 +215,7 @@ function callSummary(req: RunFunctionRequest, res: RunFunctionResponse, service:
   };
 }
 
-function encode(res: RunFunctionResponse): Buffer {
-  const bytes = encodeResponse(res);
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
+
 
 /** One Fatal result; the request's desired state and context go back unchanged. */
 export function internalError(req: RunFunctionRequest, err: unknown, name: string): RunFunctionResponse {

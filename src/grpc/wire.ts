@@ -27,8 +27,16 @@ const LEN = 2; // wire type: length-delimited
 const VARINT = 0;
 const FIXED64 = 1;
 
+/** What one Writer keeps between calls: enough for every response of a typical tenant. */
+const KEPT_BYTES = 128 * 1024;
+
+/**
+ * One scratch buffer for every response, copied out at the end: encoding is synchronous, so no
+ * two encodings share it, and a call then allocates once, the exact size, instead of a fresh
+ * 16 KiB buffer that grows by doubling (less malloc churn, a smaller peak RSS under load).
+ */
 class Writer {
-  buf = Buffer.allocUnsafe(16 * 1024);
+  buf: Buffer = Buffer.allocUnsafe(KEPT_BYTES);
   pos = 0;
 
   private ensure(n: number): void {
@@ -133,8 +141,14 @@ class Writer {
     this.buf[at] = v;
   }
 
-  finish(): Uint8Array {
-    return this.buf.subarray(0, this.pos);
+  /** A copy of what was written; the scratch buffer is then ready for the next response. */
+  finish(): Buffer {
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    this.pos = 0;
+    // A rare huge response does not pin its buffer for the life of the process.
+    if (this.buf.length > KEPT_BYTES) this.buf = Buffer.allocUnsafe(KEPT_BYTES);
+    return out;
   }
 }
 
@@ -265,9 +279,13 @@ function condition(w: Writer, c: Condition): void {
   }
 }
 
+const writer = new Writer();
+
 /** RunFunctionResponse in protobuf wire format, as the generated encoder would write it. */
-export function encodeResponse(res: RunFunctionResponse): Uint8Array {
-  const w = new Writer();
+export function encodeResponse(res: RunFunctionResponse): Buffer {
+  const w = writer;
+  // A throw (an unsafe value) leaves the scratch buffer half written: start over.
+  w.pos = 0;
   if (res.meta !== undefined) {
     const meta = w.open(1);
     if (res.meta.tag !== '') w.string(1, res.meta.tag);
