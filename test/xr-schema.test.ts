@@ -8,8 +8,10 @@ import { FormatRegistry } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { FieldError } from '../src/errors.js';
 import { InputSchema } from '../src/input/schema.js';
-import { XrStatusSchema } from '../src/xr/schema.js';
+import { checkSpec } from '../src/xr/parse.js';
+import { XrSpecSchema, XrStatusSchema } from '../src/xr/schema.js';
 import { XRD_VARIANTS, xrd, xrdYaml, xrSpecTable, xrStatusTable } from '../src/xr/xrd.js';
 import { README_PATH, XR_BLOCK, XR_STATUS_BLOCK, withBlock, withGenerated } from '../scripts/gen-package.js';
 import type { Obj } from './support.js';
@@ -78,6 +80,35 @@ describe('the XR schema and what derives from it', () => {
       const text = JSON.stringify(xrd(v));
       for (const keyword of ['"anyOf"', '"const"', '"additionalProperties"', '"allowed"', '"$id"']) expect(text).not.toContain(keyword);
     }
+  });
+});
+
+describe('the compiled spec checks', () => {
+  const problem = (spec: unknown, key: 'subdomain' | 'projectId' | 'tier' | 'ownerEmail' | 'backup'): string => {
+    try {
+      checkSpec(spec).field(key);
+    } catch (err) {
+      if (err instanceof FieldError) return err.message;
+      throw err;
+    }
+    return 'accepted';
+  };
+
+  it('accept every example XR', () => {
+    for (const file of ['examples/xr.yaml', 'examples/xr-enterprise.yaml', 'examples/xr-upgrade-v19.yaml', 'examples/xr-v19-alias.yaml', 'examples/namespaced/xr.yaml', 'examples/v1/xr.yaml', 'examples/v1/xr-claim.yaml']) {
+      const spec = (parse(readFileSync(file, 'utf8')) as Obj)['spec'];
+      expect([file, TypeCompiler.Compile(XrSpecSchema).Check(spec)]).toEqual([file, true]);
+    }
+  });
+
+  it('name the field, the value and the schema\'s phrase of what is allowed', () => {
+    expect(problem({ projectId: 2 ** 53 }, 'projectId')).toBe('spec.projectId: 9007199254740992 is not allowed: must be a positive integer');
+    expect(problem({ tier: 5 }, 'tier')).toBe('spec.tier: 5 is not allowed: must be one of starter, pro, enterprise');
+    expect(problem({}, 'tier')).toBe('spec.tier: is required and must be one of starter, pro, enterprise');
+    expect(problem({ backup: [] }, 'backup')).toBe('spec.backup: a list of 0 is not allowed: must be an object');
+    expect(problem({ ownerEmail: null }, 'ownerEmail')).toBe('spec.ownerEmail: null is not allowed: must be a string');
+    expect(problem({ subdomain: 'acme' }, 'subdomain')).toBe('accepted');
+    expect(() => checkSpec('acme')).toThrow('spec: "acme" is not allowed: must be an object with subdomain, projectId and tier');
   });
 });
 
