@@ -1,6 +1,6 @@
 /**
  * The XR boundary: a PLANAClient becomes one frozen, typed Tenant, or a FieldError naming the
- * XR field (DESIGN §3). Everything after this works on valid data only.
+ * XR field (README: The XR). Everything after this works on valid data only.
  *
  * The spec's structural rules (types, patterns, the tier enum) come from the XR schema
  * (src/xr/schema.ts, compiled in src/xr/parse.ts), the same schema the XRDs are generated from;

@@ -89,7 +89,7 @@ export const XrSpecSchema = Type.Object(
 
 export type XrSpec = Static<typeof XrSpecSchema>;
 
-/** The status fields the function writes (src/fn.ts); test/xr-schema.test.ts checks them against this. */
+/** The status fields the function writes (src/plan.ts, and src/fn.ts the last backup time); test/xr-schema.test.ts checks every render golden against this. */
 export const XrStatusSchema = Type.Object({
   hostnames: Type.Optional(Type.Array(Type.String(), { description: 'The canonical host, then the aliases.' })),
   url: Type.Optional(Type.String({ description: `\`https://{subdomain}.{primaryDomain}\`, e.g. \`https://acme.${inputDefaults.primaryDomain}\`.` })),
