@@ -21,6 +21,9 @@ const openApi = (file: string) =>
   (parse(readFileSync(file, 'utf8')) as { spec: { versions: Array<{ schema: { openAPIV3Schema: { properties: { spec: Schema; status: Schema } } } }> } }).spec
     .versions[0]!.schema.openAPIV3Schema.properties;
 
+/** A copy of `o` without `key`. */
+const without = (o: Obj, key: string): Obj => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
+
 describe('the XR schema and what derives from it', () => {
   it.each(XRD_VARIANTS.map((v) => ({ file: v.file, variant: v })))('$file is the XRD generated from the schema (run `npm run gen` after changing it)', ({ file, variant }) => {
     expect(readFileSync(file, 'utf8')).toBe(xrdYaml(variant));
@@ -49,11 +52,9 @@ describe('the XR schema and what derives from it', () => {
     expect([cluster!.apiVersion, cluster!.spec['scope'], cluster!.spec['claimNames']]).toEqual(['apiextensions.crossplane.io/v2', 'Cluster', undefined]);
     expect([namespaced!.apiVersion, namespaced!.spec['scope'], namespaced!.spec['claimNames']]).toEqual(['apiextensions.crossplane.io/v2', 'Namespaced', undefined]);
     expect([v1!.apiVersion, v1!.spec['scope'], v1!.spec['claimNames']]).toEqual(['apiextensions.crossplane.io/v1', undefined, { kind: 'PLANAClientClaim', plural: 'planaclientclaims' }]);
-    const { scope: _s, ...clusterSpec } = cluster!.spec;
-    const { scope: _n, ...namespacedSpec } = namespaced!.spec;
-    const { claimNames: _c, ...v1Spec } = v1!.spec;
-    expect(namespacedSpec).toEqual(clusterSpec);
-    expect(v1Spec).toEqual(clusterSpec);
+    const clusterSpec = without(cluster!.spec, 'scope');
+    expect(without(namespaced!.spec, 'scope')).toEqual(clusterSpec);
+    expect(without(v1!.spec, 'claimNames')).toEqual(clusterSpec);
   });
 
   it('the XRD states the default Input\'s reserved subdomains, alias domains and default version', () => {
@@ -120,7 +121,7 @@ describe('the status the function writes', () => {
   const unknown = (value: unknown, schema: Obj, path: string): string[] => {
     const properties = schema['properties'] as Record<string, Obj> | undefined;
     if (properties === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) return [];
-    return Object.entries(value as Obj).flatMap(([k, v]) => (properties[k] === undefined ? [`${path}.${k}`] : unknown(v, properties[k]!, `${path}.${k}`)));
+    return Object.entries(value as Obj).flatMap(([k, v]) => (properties[k] === undefined ? [`${path}.${k}`] : unknown(v, properties[k], `${path}.${k}`)));
   };
 
   const xrOf = (file: string): Obj | undefined => parseAllDocuments(readFileSync(`examples/rendered/${file}`, 'utf8'))[0]?.toJS() as Obj | undefined;
@@ -130,7 +131,7 @@ describe('the status the function writes', () => {
   it.each(goldens)('%s: the XR status is what the schema says, and names no field the schema lacks', (file) => {
     const xr = xrOf(file)!;
     // Crossplane writes the conditions; the function writes the rest.
-    const { conditions: _, ...written } = xr['status'] as Obj;
+    const written = without(xr['status'] as Obj, 'conditions');
     expect(Object.keys(written)).toContain('backup');
     expect([...status.Errors(written)].map((e) => `${e.path}: ${e.message}`)).toEqual([]);
     expect(unknown(written, XrStatusSchema as unknown as Obj, 'status')).toEqual([]);
