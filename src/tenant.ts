@@ -1,22 +1,19 @@
 /**
  * The XR boundary: a PLANAClient becomes one frozen, typed Tenant, or a FieldError naming the
- * XR field (DESIGN §3). Everything after this works on valid data only.
+ * XR field (README: The XR). Everything after this works on valid data only.
  *
- * The XRD encodes the same rules in OpenAPI, but the function checks them itself: an XRD can
- * be edited, old XRs exist, and `crossplane render` does not enforce the schema.
+ * The spec's structural rules (types, patterns, the tier enum) come from the XR schema
+ * (src/xr/schema.ts, compiled in src/xr/parse.ts), the same schema the XRDs are generated from;
+ * this file holds the rules that depend on the Input. The function checks both itself: an XRD
+ * can be edited, old XRs exist, and `crossplane render` does not enforce the schema.
  */
 import { FieldChecks, FieldError } from './errors.js';
 import type { Input } from './input/schema.js';
 import { isObject, type Obj } from './obj.js';
+import { checkSpec } from './xr/parse.js';
+import type { Tier } from './xr/schema.js';
 
-export const TIERS = ['starter', 'pro', 'enterprise'] as const;
-export type Tier = (typeof TIERS)[number];
-
-/** Retention by tier, in days (PLANA's restore runbook). Expiry is the bucket's business. */
-export const RETENTION_DAYS: Readonly<Record<Tier, number>> = { starter: 30, pro: 90, enterprise: 365 };
-
-export const SUBDOMAIN_MAX = 30;
-const SUBDOMAIN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+export { RETENTION_DAYS, TIERS, type Tier } from './xr/schema.js';
 
 /** Labels Crossplane v1's claim syncer puts on the composite it makes for a claim. */
 export const CLAIM_NAME_LABEL = 'crossplane.io/claim-name';
@@ -55,22 +52,23 @@ export interface Tenant {
 export function parseTenant(xr: Obj | undefined, input: Input): Tenant {
   if (!isObject(xr)) throw new FieldError('observed.composite', xr, 'the PLANAClient XR');
   const metadata = isObject(xr['metadata']) ? xr['metadata'] : {};
-  const spec = xr['spec'];
-  if (!isObject(spec)) throw new FieldError('spec', spec, 'an object with subdomain, projectId and tier');
+  const spec = checkSpec(xr['spec']);
 
+  // In the order the Fatal lists them: the spec's fields in schema order, each field's
+  // Input-dependent rules right after its structural ones.
   const checks = new FieldChecks();
   const xrNamespace = typeof metadata['namespace'] === 'string' && metadata['namespace'] !== '' ? metadata['namespace'] : undefined;
   const claim = claimOf(metadata);
-  const subdomain = checks.check(() => parseSubdomain(spec['subdomain'], input));
+  const subdomain = checks.check(() => notReserved(spec.field('subdomain'), input));
   if (subdomain !== undefined) checks.check(() => checkName(metadata, claim, subdomain, input));
   if (xrNamespace !== undefined) checks.check(() => checkNamespace(xrNamespace, input));
-  const projectId = checks.check(() => parseProjectId(spec['projectId']));
-  const tier = checks.check(() => parseTier(spec['tier']));
-  const version = checks.check(() => parseVersion(spec['odooVersion'], input));
-  checks.check(() => optionalString(spec, 'ownerEmail'));
-  checks.check(() => optionalString(spec, 'ownerName'));
-  const aliasDomains = checks.check(() => parseAliasDomains(spec['aliasDomains'], input));
-  const suspend = checks.check(() => parseSuspend(spec['backup']));
+  const projectId = checks.check(() => spec.field('projectId'));
+  const tier = checks.check(() => spec.field('tier'));
+  const version = checks.check(() => parseVersion(spec.raw['odooVersion'], input));
+  checks.check(() => spec.field('ownerEmail'));
+  checks.check(() => spec.field('ownerName'));
+  const aliasDomains = checks.check(() => parseAliasDomains(spec.raw['aliasDomains'], input));
+  const suspend = checks.check(() => spec.field('backup')?.suspend);
   checks.done();
   // checks.done() threw unless every check passed: these hold values now.
   if (subdomain === undefined || projectId === undefined || tier === undefined || version === undefined || aliasDomains === undefined) {
@@ -135,38 +133,15 @@ function checkNamespace(namespace: string, input: Input): void {
   );
 }
 
-function parseSuspend(backup: unknown): boolean | undefined {
-  if (backup !== undefined && !isObject(backup)) throw new FieldError('spec.backup', backup, 'an object');
-  const suspend = backup?.['suspend'];
-  if (suspend !== undefined && typeof suspend !== 'boolean') throw new FieldError('spec.backup.suspend', suspend, 'true or false');
-  return suspend;
-}
-
-function parseSubdomain(value: unknown, input: Input): string {
-  const allowed = `a DNS label of lowercase letters, digits and inner hyphens, at most ${SUBDOMAIN_MAX} characters`;
-  if (typeof value !== 'string' || value.length > SUBDOMAIN_MAX || !SUBDOMAIN.test(value)) {
-    throw new FieldError('spec.subdomain', value, allowed);
-  }
+/** The structural rules (pattern, length) are the schema's: here only the Input's reserved names. */
+function notReserved(value: string, input: Input): string {
   if (input.tenants.reservedSubdomains.includes(value)) {
     throw new FieldError('spec.subdomain', value, `a name the platform does not reserve (reserved: ${input.tenants.reservedSubdomains.join(', ')})`);
   }
   return value;
 }
 
-function parseProjectId(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new FieldError('spec.projectId', value, 'a positive integer');
-  }
-  return value;
-}
-
-function parseTier(value: unknown): Tier {
-  if (typeof value !== 'string' || !(TIERS as readonly string[]).includes(value)) {
-    throw new FieldError('spec.tier', value, `one of ${TIERS.join(', ')}`);
-  }
-  return value as Tier;
-}
-
+/** The XRD states these for the Input's default versions; the Composition's Input decides. */
 function parseVersion(value: unknown, input: Input): Input['odoo']['versions'][number] {
   const wanted = value ?? input.odoo.defaultVersion;
   const known = input.odoo.versions.map((v) => v.version);
@@ -175,6 +150,7 @@ function parseVersion(value: unknown, input: Input): Input['odoo']['versions'][n
   return found;
 }
 
+/** The XRD's enum is the default Input's alias domains; the Composition's listeners decide. */
 function parseAliasDomains(value: unknown, input: Input): string[] {
   if (value === undefined) return [];
   const primary = input.gateway.primaryDomain;
@@ -187,9 +163,4 @@ function parseAliasDomains(value: unknown, input: Input): string[] {
     }
   });
   return value as string[];
-}
-
-function optionalString(spec: Obj, key: string): void {
-  const value = spec[key];
-  if (value !== undefined && typeof value !== 'string') throw new FieldError(`spec.${key}`, value, 'a string');
 }

@@ -6,7 +6,7 @@ import { TypeCompiler, ValueErrorType } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import { FieldError } from '../errors.js';
 import { deepFreeze } from '../obj.js';
-import { allowedBy } from './describe.js';
+import { allowedBy } from '../schema/describe.js';
 import { INPUT_API_VERSION, INPUT_KIND, InputSchema, type Input } from './schema.js';
 
 const checker = TypeCompiler.Compile(InputSchema);

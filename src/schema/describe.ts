@@ -1,6 +1,6 @@
 /**
- * Plain-language descriptions of schema nodes: what the Fatal for a bad Input value says is
- * allowed, and what the README's Input reference lists as the type.
+ * Plain-language descriptions of schema nodes, shared by the Input and the XR: what the Fatal
+ * for a bad value says is allowed, and what the README's reference tables list.
  */
 import type { TSchema } from '@sinclair/typebox';
 
@@ -14,11 +14,14 @@ interface Node {
   minLength?: number;
   maxItems?: number;
   items?: Node;
+  /** A schema's own phrasing of what is allowed, where the generic one would read worse. */
+  allowed?: string;
 }
 
 /** What a value of this schema must be, phrased to follow "must be". */
 export function allowedBy(schema: TSchema): string {
   const node = schema as Node;
+  if (node.allowed !== undefined) return node.allowed;
   if (node.anyOf !== undefined) return `one of ${node.anyOf.map((n) => String(n.const)).join(', ')}`;
   if (node.const !== undefined) return JSON.stringify(node.const);
   switch (node.type) {
@@ -41,10 +44,26 @@ export function allowedBy(schema: TSchema): string {
   }
 }
 
-/** The short type shown in the README's Input reference. */
+/** The short type shown in the README's reference tables. */
 export function typeName(schema: TSchema): string {
   const node = schema as Node;
   if (node.anyOf !== undefined) return node.anyOf.map((n) => `\`${String(n.const)}\``).join(' \\| ');
-  if (node.type === 'array') return `list of ${node.items?.type === 'object' ? 'objects' : `${node.items?.type ?? 'any'}s`}`;
+  if (node.type === 'array') {
+    const items = node.items;
+    if (items?.anyOf !== undefined) return `list of ${typeName(items as TSchema)}`;
+    return `list of ${items?.type === 'object' ? 'objects' : `${items?.type ?? 'any'}s`}`;
+  }
   return node.type ?? 'any';
+}
+
+/** Text made safe for one cell of a Markdown table. */
+export const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** A default as the reference tables show it; `absent` when there is none. */
+export function defaultText(value: unknown, absent: string): string {
+  if (value === undefined) return absent;
+  if (Array.isArray(value) && value.length === 0) return '`[]`';
+  if (value === '') return '`""`';
+  if (typeof value === 'string' || typeof value === 'number') return `\`${value}\``;
+  return `\`${JSON.stringify(value)}\``;
 }
