@@ -12,7 +12,8 @@
  */
 import type { Input } from './input/schema.js';
 import { backupTime, type BackupTime } from './schedule.js';
-import { RETENTION_DAYS, type Tenant } from './tenant.js';
+import type { Tenant } from './tenant.js';
+import { RETENTION_DAYS } from './xr/schema.js';
 
 export type Labels = Readonly<Record<string, string>>;
 export type Component = 'route' | 'redirect' | 'backup' | 'filestore';

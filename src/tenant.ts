@@ -13,7 +13,6 @@ import { isObject, type Obj } from './obj.js';
 import { checkSpec } from './xr/parse.js';
 import type { Tier } from './xr/schema.js';
 
-export { RETENTION_DAYS, TIERS, type Tier } from './xr/schema.js';
 
 /** Labels Crossplane v1's claim syncer puts on the composite it makes for a claim. */
 export const CLAIM_NAME_LABEL = 'crossplane.io/claim-name';
