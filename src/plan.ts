@@ -148,30 +148,25 @@ export interface Plan {
   readonly ttl: Input['ttl'];
 }
 
-/** Labels for an immutable pod template: only what never changes for one object. */
-function podLabels(tenant: Tenant, component: Component): Labels {
-  return {
+/**
+ * The tenant's labels on an object of `component`. `stable` only: what never changes for one
+ * object, for a Job's immutable pod template; otherwise also the tier, Odoo version and project,
+ * which change on an upgrade or a move. Keys are added to one literal rather than spread into a
+ * second one: several times faster in a profile of a call.
+ */
+function labels(tenant: Tenant, component: Component, stable = false): Labels {
+  const l: Record<string, string> = {
     'app.kubernetes.io/name': 'plana-tenant',
     'app.kubernetes.io/instance': tenant.subdomain,
     'app.kubernetes.io/component': component,
     'app.kubernetes.io/managed-by': MANAGED_BY,
     'planapulse.com/tenant': tenant.subdomain,
   };
-}
-
-/** Labels that identify the tenant, its tier, version and project on every object. */
-function tenantLabels(tenant: Tenant, component: Component): Labels {
-  // podLabels' keys written out again: one literal is several times faster than a spread.
-  return {
-    'app.kubernetes.io/name': 'plana-tenant',
-    'app.kubernetes.io/instance': tenant.subdomain,
-    'app.kubernetes.io/component': component,
-    'app.kubernetes.io/managed-by': MANAGED_BY,
-    'planapulse.com/tenant': tenant.subdomain,
-    'planapulse.com/tier': tenant.tier,
-    'planapulse.com/odoo-version': tenant.odooVersion,
-    'planapulse.com/project-id': String(tenant.projectId),
-  };
+  if (stable) return l;
+  l['planapulse.com/tier'] = tenant.tier;
+  l['planapulse.com/odoo-version'] = tenant.odooVersion;
+  l['planapulse.com/project-id'] = String(tenant.projectId);
+  return l;
 }
 
 /** The Gateway listeners `hosts` need, in hostname order, each once. */
@@ -216,7 +211,7 @@ export function resolve(tenant: Tenant, input: Input): Plan {
   const routeBase = (component: Component, name: string, hostnames: readonly string[]): RouteBase => ({
     name,
     namespace: tenant.namespace,
-    labels: tenantLabels(tenant, component),
+    labels: labels(tenant, component),
     hostnames,
     parentRefs: parentRefs(tenant, input, hostnames),
     readiness: input.gateway.readiness,
@@ -249,7 +244,7 @@ export function resolve(tenant: Tenant, input: Input): Plan {
     backup: {
       name: `backup-${tenant.subdomain}`,
       namespace: input.backup.namespace,
-      labels: tenantLabels(tenant, 'backup'),
+      labels: labels(tenant, 'backup'),
       time,
       suspended: tenant.backupSuspended,
       location,
@@ -268,8 +263,8 @@ export function resolve(tenant: Tenant, input: Input): Plan {
       namePrefix: `filestore-${tenant.subdomain}`,
       namespace: input.filestoreJob.namespace,
       subdomain: tenant.subdomain,
-      labels: tenantLabels(tenant, 'filestore'),
-      podLabels: podLabels(tenant, 'filestore'),
+      labels: labels(tenant, 'filestore'),
+      podLabels: labels(tenant, 'filestore', true),
       database: tenant.database,
       claim: tenant.filestoreClaim,
       mount: FILESTORE_MOUNT,
