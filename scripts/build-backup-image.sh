@@ -10,24 +10,10 @@
 #   .cache/backup-image/image-env           the image's ENV, one NAME=VALUE a line
 #   .cache/backup-image/env.sh              BACKUP_IMAGE, BACKUP_ROOTFS
 # Skips the build when no input changed (the Dockerfile, the rclone binary, the base, this
-# script). --force builds anyway.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+# script, scripts/image-lib.sh). --force builds anyway.
 
-# The tag the function's Input defaults to (src/input/schema.ts, backup.image).
-IMAGE_REF=git.planapulse.com/plana-pulse/tenant-backup:1.0.0-pg17-rclone1.76.0
-DEBIAN_SUITE=trixie
-DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-BASE_PACKAGES=postgresql-client-17,age,ca-certificates
-DPKG_FILTERS=(
-  'path-exclude=/usr/share/man/*'
-  'path-exclude=/usr/share/doc/*'
-  'path-include=/usr/share/doc/*/copyright'
-  'path-exclude=/usr/share/locale/*'
-  'path-exclude=/usr/share/info/*'
-)
-BASE_RECIPE_VERSION=1
-PATH_ENV=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# shellcheck source=scripts/image-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/image-lib.sh"
 
 force=0
 case "${1:-}" in
@@ -36,37 +22,19 @@ case "${1:-}" in
   *) echo "usage: $0 [--force]" >&2; exit 2 ;;
 esac
 
-log() { printf '[build-backup-image] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+# BACKUP_IMAGE (scripts/versions.sh): the tag the function's Input defaults to.
+IMAGE_REF="$BACKUP_IMAGE"
+BASE_PACKAGES="postgresql-client-${BACKUP_PG_MAJOR},age,ca-certificates"
 start=$(date +%s)
 
-[ "$(id -u)" -eq 0 ] || die "run as root (buildah's chroot isolation and mmdebstrap need it)"
-# shellcheck source=scripts/ensure-packages.sh
-. scripts/ensure-packages.sh
-# shellcheck source=scripts/image-lib.sh
-. scripts/image-lib.sh
-ensure_packages buildah mmdebstrap
+image_setup .cache/backup-image
 bash scripts/install-backup-tools.sh
 # shellcheck source=/dev/null
 . .cache/tools/backup-env.sh
 
-out=.cache/backup-image
-mkdir -p "$out/base"
-exec 9>"$out/.lock"
-flock 9
-
-buildah_store "$out"
-
 # ---------------------------------------------------------------- base
-key="$(printf '%s\n' "$BASE_RECIPE_VERSION" "$DEBIAN_SUITE" "$BASE_PACKAGES" "${DPKG_FILTERS[@]}" | sha256sum | cut -c1-16)"
-base_tar="$out/base/backup-$DEBIAN_SUITE-$key.tar"
-base_ref="localhost/tenant-backup-base:$DEBIAN_SUITE-$key"
-if [ ! -f "$base_tar" ]; then
-  log "base: mmdebstrap $DEBIAN_SUITE (minbase + $BASE_PACKAGES)"
-  t=$(date +%s)
-  debian_base_tar "$base_tar" "$out/base/base.log" minbase "$BASE_PACKAGES"
-  log "base: $(du -b "$base_tar" | cut -f1) bytes in $(($(date +%s) - t))s"
-fi
+debian_base backup minbase "$BASE_PACKAGES"
+base_ref="localhost/tenant-backup-base:$DEBIAN_SUITE-$base_key"
 if ! "${B[@]}" inspect --type image "$base_ref" >/dev/null 2>&1; then
   ctr="$("${B[@]}" from --pull=never scratch)"
   "${B[@]}" add "$ctr" "$base_tar" / >/dev/null
@@ -82,13 +50,13 @@ stamp="$out/tenant-backup.inputs"
 inputs="$(
   {
     printf '%s\n' "$base_ref" "$IMAGE_REF"
-    sha256sum images/backup/Dockerfile scripts/build-backup-image.sh "$RCLONE_BIN"
+    sha256sum images/backup/Dockerfile scripts/build-backup-image.sh scripts/image-lib.sh "$RCLONE_BIN"
   } | sha256sum | cut -c1-64
 )"
 write_env() {
   printf 'export BACKUP_IMAGE=%q\nexport BACKUP_ROOTFS=%q\n' "$IMAGE_REF" "$PWD/$rootfs" >"$out/env.sh"
 }
-if [ "$force" = 0 ] && [ -f "$tarball" ] && [ -f "$out/image-env" ] && [ -x "$rootfs/usr/local/bin/rclone" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
+if [ "$force" = 0 ] && [ -f "$tarball" ] && [ -f "$out/image-env" ] && [ -x "$rootfs/usr/local/bin/rclone" ] && up_to_date "$stamp" "$inputs"; then
   write_env
   log "up to date: $IMAGE_REF ($tarball, $rootfs)"
   exit 0
@@ -98,14 +66,9 @@ context="$(mktemp -d "$out/.context.XXXXXX")"
 trap 'rm -rf "$context"' EXIT
 cp images/backup/Dockerfile "$context/Dockerfile"
 cp "$RCLONE_BIN" "$context/rclone"
-log "buildah bud (storage driver $driver): BASE_IMAGE=$base_ref"
-t=$(date +%s)
-"${B[@]}" bud --isolation=chroot --pull=never --build-arg "BASE_IMAGE=$base_ref" \
-  -f "$context/Dockerfile" -t "$IMAGE_REF" "$context" >"$out/build.log" 2>&1 || {
-  tail -n 40 "$out/build.log" >&2
-  die "buildah bud failed (log: $out/build.log)"
-}
-log "built in $(($(date +%s) - t))s; writing $tarball and $rootfs"
+log "BASE_IMAGE=$base_ref"
+image_bud --build-arg "BASE_IMAGE=$base_ref" -f "$context/Dockerfile" -t "$IMAGE_REF" "$context"
+log "writing $tarball and $rootfs"
 rm -rf "$tarball.tmp" "$rootfs.tmp"
 "${B[@]}" push -q --format v2s2 "$IMAGE_REF" "docker-archive:$PWD/$tarball.tmp:$IMAGE_REF"
 # The image's environment (ENV lines), which a container starts with before the pod's own.
@@ -122,5 +85,5 @@ mv "$rootfs.tmp" "$rootfs"
 mv "$tarball.tmp" "$tarball"
 printf '%s\n' "$inputs" >"$stamp"
 write_env
-log "image $IMAGE_REF: $(du -b "$tarball" | cut -f1) bytes tarball; pg_dump $("$rootfs/usr/lib/postgresql/17/bin/pg_dump" --version 2>/dev/null | awk '{print $3}' || echo '?')"
-log "done in $(($(date +%s) - start))s"
+log "image $IMAGE_REF: $(du -b "$tarball" | cut -f1) bytes tarball; pg_dump $("$rootfs/usr/lib/postgresql/$BACKUP_PG_MAJOR/bin/pg_dump" --version 2>/dev/null | awk '{print $3}' || echo '?')"
+log "done in $(elapsed "$start")"

@@ -21,11 +21,12 @@
 # .cache/image/storage-<driver>/ (overlay when the kernel allows it, else vfs; override with
 # BUILDAH_STORAGE_DRIVER). The image is rebuilt only when an input changed: the Dockerfile,
 # .dockerignore, package.json, package-lock.json, .npmrc, tsconfig.json, src/, the bases (and
-# so the pinned Node), this script.
+# so the pinned Node), this script and scripts/image-lib.sh.
 # The build stages reach the npm registry; the host's CA bundle is bind-mounted into them
 # (for TLS-intercepting proxies) and npm's cache lives in .cache/image/npm-cache.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+
+# shellcheck source=scripts/image-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/image-lib.sh"
 
 force=0
 refresh_base=0
@@ -33,68 +34,36 @@ for arg in "$@"; do
   case "$arg" in
     --force) force=1 ;;
     --refresh-base) refresh_base=1 force=1 ;;
-    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    -h|--help) print_help; exit 0 ;;
     *) echo "usage: $0 [--force] [--refresh-base]" >&2; exit 2 ;;
   esac
 done
 
 IMAGE_NAME=function-plana-tenant
-DEBIAN_SUITE=trixie
-DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 BASE_VARIANT=essential
 RUNTIME_PACKAGES=ca-certificates,libstdc++6
 BUILD_PACKAGES=ca-certificates,libstdc++6
-DPKG_FILTERS=(
-  'path-exclude=/usr/share/man/*'
-  'path-exclude=/usr/share/doc/*'
-  'path-include=/usr/share/doc/*/copyright'
-  'path-exclude=/usr/share/locale/*'
-  'path-exclude=/usr/share/info/*'
-)
-BASE_RECIPE_VERSION=1 # bump when the recipe changes in a way the fields above do not show
-PATH_ENV=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-
-log() { printf '[build-image] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
 start=$(date +%s)
 
-[ "$(id -u)" -eq 0 ] || die "run as root (buildah's chroot isolation and mmdebstrap need it)"
-# shellcheck source=scripts/ensure-packages.sh
-. scripts/ensure-packages.sh
-# shellcheck source=scripts/image-lib.sh
-. scripts/image-lib.sh
-ensure_packages buildah mmdebstrap
+image_setup .cache/image
+mkdir -p "$out/npm-cache"
 node_bin="$(scripts/install-node.sh)"
 node_dir="$(dirname "$node_bin")"
 node_version="$("$node_bin/node" --version)"
-
-out=.cache/image
-mkdir -p "$out/base" "$out/npm-cache"
-# One build at a time per checkout (a second one waits, then finds the image up to date).
-exec 9>"$out/.lock"
-flock 9
-
-# ---------------------------------------------------------------- buildah's store
-buildah_store "$out"
-# New bases invalidate every image in the store (all derive from the old ones): start empty.
-[ "$refresh_base" = 0 ] || "${B[@]}" rmi --all --force >/dev/null 2>&1 || true
+if [ "$refresh_base" = 1 ]; then
+  rm -f "$out"/base/*.tar
+  # New bases invalidate every image in the store (all derive from the old ones): start empty.
+  "${B[@]}" rmi --all --force >/dev/null 2>&1 || true
+fi
 
 # ---------------------------------------------------------------- bases
 # base_image NAME PACKAGES NPM: prints the local image name of that base (Debian + Node, and
 # npm when NPM is 1), building and importing it first when needed.
 base_image() {
-  local name="$1" packages="$2" with_npm="$3" key tar ref ctr check t
-  key="$(printf '%s\n' "$BASE_RECIPE_VERSION" "$DEBIAN_SUITE" "$BASE_VARIANT" "$packages" \
-    "${DPKG_FILTERS[@]}" | sha256sum | cut -c1-16)"
-  tar="$out/base/$DEBIAN_SUITE-$key.tar" # both bases share it when their packages match
-  ref="localhost/$IMAGE_NAME-base-$name:$DEBIAN_SUITE-$key-node-$node_version"
-  [ "$refresh_base" = 0 ] || rm -rf "$tar"
-  if [ ! -f "$tar" ]; then
-    log "base $name: mmdebstrap $DEBIAN_SUITE ($BASE_VARIANT + $packages), about 2 minutes"
-    t=$(date +%s)
-    debian_base_tar "$tar" "$out/base/$name.log" "$BASE_VARIANT" "$packages"
-    log "base $name: $(du -b "$tar" | cut -f1) bytes in $(($(date +%s) - t))s"
-  fi
+  local name="$1" packages="$2" with_npm="$3" tar ref ctr check
+  debian_base "$name" "$BASE_VARIANT" "$packages"
+  tar="$base_tar"
+  ref="localhost/$IMAGE_NAME-base-$name:$DEBIAN_SUITE-$base_key-node-$node_version"
   if ! "${B[@]}" inspect --type image "$ref" >/dev/null 2>&1; then
     log "base $name: importing $tar as $ref"
     ctr="$("${B[@]}" from --pull=never scratch)"
@@ -133,11 +102,11 @@ stamp="$out/$IMAGE_NAME.inputs"
 inputs="$(
   {
     printf '%s\n' "$runtime_base" "$build_base"
-    find Dockerfile .dockerignore package.json package-lock.json .npmrc tsconfig.json src scripts/build-image.sh scripts/bundle.mjs \
+    find Dockerfile .dockerignore package.json package-lock.json .npmrc tsconfig.json src scripts/build-image.sh scripts/image-lib.sh scripts/bundle.mjs \
       -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
   } | sha256sum | cut -c1-64
 )"
-if [ "$force" = 0 ] && [ -f "$tarball" ] && [ -f "$layout/index.json" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
+if [ "$force" = 0 ] && [ -f "$tarball" ] && [ -f "$layout/index.json" ] && up_to_date "$stamp" "$inputs"; then
   log "up to date: $tarball ($(du -m "$tarball" | cut -f1) MiB; no input changed)"
   exit 0
 fi
@@ -148,16 +117,12 @@ volumes=(-v "$PWD/$out/npm-cache:/root/.npm")
 layers=()
 [ "$driver" = overlay ] && layers=(--layers) # vfs copies the whole rootfs per layer: no cache
 
-log "buildah bud (storage driver $driver): BASE_IMAGE=$runtime_base BUILD_IMAGE=$build_base"
-t=$(date +%s)
-"${B[@]}" bud --isolation=chroot --pull=never "${layers[@]}" "${volumes[@]}" \
+log "BASE_IMAGE=$runtime_base BUILD_IMAGE=$build_base"
+image_bud "${layers[@]}" "${volumes[@]}" \
   --build-arg "BASE_IMAGE=$runtime_base" --build-arg "BUILD_IMAGE=$build_base" \
-  -f Dockerfile -t "localhost/$IMAGE_NAME:latest" . >"$out/build.log" 2>&1 || {
-  grep -v EBADENGINE "$out/build.log" | tail -n 40 >&2
-  die "buildah bud failed (log: $out/build.log)"
-}
+  -f Dockerfile -t "localhost/$IMAGE_NAME:latest" .
 
-log "built in $(($(date +%s) - t))s; writing $layout and $tarball"
+log "writing $layout and $tarball"
 rm -rf "$layout.tmp" "$tarball.tmp"
 "${B[@]}" push -q "localhost/$IMAGE_NAME:latest" "oci:$PWD/$layout.tmp:latest"
 "${B[@]}" push -q --format v2s2 "localhost/$IMAGE_NAME:latest" "docker-archive:$PWD/$tarball.tmp:$IMAGE_NAME:latest"
@@ -173,4 +138,4 @@ compressed="$(node -e '
   console.log(blob(idx.manifests[0]).layers.reduce((n, l) => n + l.size, 0));
 ' "$layout")"
 log "image: $(du -b "$tarball" | cut -f1) bytes tarball (uncompressed layers), $compressed bytes of compressed layers"
-log "done in $(($(date +%s) - start))s"
+log "done in $(elapsed "$start")"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Crossplane package, .cache/xpkg/function-plana-tenant.xpkg, with the real
-# `crossplane xpkg build` (CLI v2.5.0, no Docker):
+# `crossplane xpkg build` (the pinned CLI, no Docker):
 #   - package root: package/ (the one meta.pkg.crossplane.io Function object and the Input CRD);
 #   - runtime: the image tarball scripts/build-image.sh writes (built first when missing),
 #     .cache/image/function-plana-tenant.tar, embedded in the package;
@@ -10,10 +10,10 @@
 #     The staged copy is .cache/xpkg/examples/.
 #
 #   scripts/build-xpkg.sh
-set -euo pipefail
-cd "$(dirname "$0")/.."
+
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 start=$(date +%s)
-log() { printf '[build-xpkg] %s\n' "$*" >&2; }
 
 scripts/install-tools.sh crossplane >&2
 # shellcheck source=/dev/null
@@ -42,4 +42,4 @@ rm -f "$pkg.tmp"
 "$CROSSPLANE_BIN" xpkg build --package-root=package --embed-runtime-image-tarball="$image" \
   --examples-root="$examples" -o "$pkg.tmp"
 mv "$pkg.tmp" "$pkg"
-log "wrote $pkg: $(du -b "$pkg" | cut -f1) bytes (runtime image tarball: $(du -b "$image" | cut -f1) bytes), in $(($(date +%s) - start))s"
+log "wrote $pkg: $(du -b "$pkg" | cut -f1) bytes (runtime image tarball: $(du -b "$image" | cut -f1) bytes), in $(elapsed "$start")"

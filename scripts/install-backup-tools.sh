@@ -1,46 +1,32 @@
 #!/usr/bin/env bash
 # Pinned, idempotent installer for the tools the backup image and the real-tools backup suite
 # (npm run test:backup) need. rclone is built from the Go module proxy and cached, keyed by
-# version, under <repo>/.cache/tools/ (git-ignored):
-#   rclone  v1.76.0  .cache/tools/rclone-v1.76.0/rclone
-# The others come from Debian's packages (apt-get): postgresql-15 (the test server, and the
-# host's pg tools), age, busybox, faketime, openssl, and buildah + mmdebstrap for the image.
+# version (scripts/versions.sh), under <repo>/.cache/tools/ (git-ignored):
+#   rclone  .cache/tools/rclone-<version>/rclone
+# The others come from Debian's packages (apt-get): postgresql-<BACKUP_TEST_PG_MAJOR> (the test
+# server, and the host's pg tools), age, busybox, faketime, openssl, and buildah + mmdebstrap for
+# the image.
 #
-# rclone v1.76.0 is the first release whose `copyto --immutable` refuses to replace an
-# existing object (upstream issue 4921; before it, the copy silently overwrote). The binary is
-# cut down to what a backup needs (the s3 and local backends; copy, copyto, lsf, cat, version)
-# plus `serve s3`, which the suite uses as its S3 server on loopback. Same code as upstream's
-# main: only the list of imported backends and commands is shorter (~75 s to build, not ~6 min).
+# Why that rclone: scripts/versions.sh. The binary is cut down to what a backup needs (the s3
+# and local backends; copy, copyto, lsf, cat, version) plus `serve s3`, which the suite uses as
+# its S3 server on loopback. Same code as upstream's main: only the list of imported backends
+# and commands is shorter (~75 s to build, not ~6 min).
 #
 #   scripts/install-backup-tools.sh            build what is missing
 #   source .cache/tools/backup-env.sh          RCLONE_BIN (absolute path)
-set -euo pipefail
 
-RCLONE_VERSION="v1.76.0"
-
-log() { printf '[install-backup-tools] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
-repo_root="$(cd "${script_dir}/.." && pwd -P)"
+# shellcheck source=scripts/install-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/install-lib.sh"
 cache_dir="${repo_root}/.cache/tools"
 
-# shellcheck source=scripts/ensure-packages.sh
-. "${script_dir}/ensure-packages.sh"
-ensure_packages postgresql-15 age busybox faketime openssl
-
-# shellcheck source=scripts/go-tools-lib.sh
-. "${script_dir}/go-tools-lib.sh"
+ensure_packages "postgresql-${BACKUP_TEST_PG_MAJOR}" age busybox faketime openssl
 go_tools_setup backup-tools
 
 rclone_dir="${cache_dir}/rclone-${RCLONE_VERSION}"
 rclone_bin="${rclone_dir}/rclone"
 
 install_rclone() {
-  if [[ -x "${rclone_bin}" ]]; then
-    log "rclone ${RCLONE_VERSION}: cached (${rclone_bin})"
-    return 0
-  fi
+  cached "rclone ${RCLONE_VERSION}" "${rclone_bin}" && return 0
   local start tmp mod
   start=$(date +%s)
   log "rclone ${RCLONE_VERSION}: building (s3 and local backends, the commands a backup uses, serve s3)"

@@ -24,7 +24,7 @@
 # committed. Same style and same scratch-module technique as scripts/install-tools.sh.
 set -euo pipefail
 
-GO_TEMPLATING_VERSION="v0.12.3"
+. "$(dirname "${BASH_SOURCE[0]}")/versions.sh" # GO_TEMPLATING_VERSION
 GO_TEMPLATING_PKG="github.com/crossplane-contrib/function-go-templating"
 
 usage() {

@@ -22,16 +22,10 @@
 # Binaries, not the Go build cache (GB), are what is cached: ~400 MB.
 set -euo pipefail
 
-ETCD_VERSION="v3.6.16"
-KUBERNETES_VERSION="v1.35.4"
-# v1.2.0, not v1.3.1 (whose Object CRDs scripts/validate.sh checks against): v1.3.1 imports
-# github.com/nebius/gosdk v0.2.28, which the Go module proxy refuses here (403, "not
-# available"), so it cannot be built from source. v1.2.0 is the newest that builds; its Object
-# CRDs differ from v1.3.1's only by additions (deletionPropagationPolicy, lastHandledReconcileAt).
-PROVIDER_KUBERNETES_VERSION="v1.2.0"
-CROSSPLANE_V1_VERSION="v1.20.11"
-REGISTRY_VERSION="v3.1.2"
-CROSSPLANE_CORE_VERSION="v2.3.4"   # must match scripts/install-tools.sh, which builds it
+# The versions, and why v1.2.0 of provider-kubernetes: scripts/versions.sh.
+# shellcheck source=scripts/versions.sh
+. "$(dirname "${BASH_SOURCE[0]}")/versions.sh"
+PROVIDER_KUBERNETES_VERSION="${PROVIDER_KUBERNETES_E2E_VERSION}"
 
 ALL_TOOLS=(etcd kubernetes crossplane-crds provider-kubernetes crossplane-v1 registry)
 

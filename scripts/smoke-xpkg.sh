@@ -25,23 +25,20 @@
 # Needs root (chroot, mounts, a private network namespace, so no port needs to be free) and
 # `npm ci` done (the client uses the repository's node_modules). Installs skopeo, umoci and
 # openssl when missing.
-set -euo pipefail
-self="$(cd "$(dirname "$0")" && pwd -P)/$(basename "$0")"
-cd "$(dirname "$0")/.."
-start=$(date +%s)
-log() { printf '[smoke] %s\n' "$*" >&2; }
-die() { log "FAIL: $*"; exit 1; }
 
-case "${1:-}" in -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;; esac
-[ "$(id -u)" -eq 0 ] || die "run as root (chroot and mounts)"
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+self="$repo_root/scripts/$script_name.sh"
+start=$(date +%s)
+
+case "${1:-}" in -h|--help) print_help; exit 0 ;; esac
+[ "$(id -u)" -eq 0 ] || fail "run as root (chroot and mounts)"
 
 if [ -z "${SMOKE_XPKG_IN_NAMESPACE:-}" ]; then
-  # shellcheck source=scripts/ensure-packages.sh
-  . scripts/ensure-packages.sh
   ensure_packages skopeo umoci openssl
   pkg="${1:-.cache/xpkg/function-plana-tenant.xpkg}"
   if [ ! -f "$pkg" ]; then
-    [ -z "${1:-}" ] || die "no package $pkg"
+    [ -z "${1:-}" ] || fail "no package $pkg"
     log "no $pkg: running scripts/build-xpkg.sh"
     scripts/build-xpkg.sh
   fi
@@ -73,7 +70,7 @@ rootfs="$work/bundle/rootfs"
 log "inspecting the package"
 node scripts/smoke-inspect.mjs "$work/xpkg" "$rootfs" >"$work/inspect.txt" || {
   grep -v '^config ' "$work/inspect.txt" >&2
-  die "package inspection"
+  fail "package inspection"
 }
 grep -v '^config ' "$work/inspect.txt"
 config="$(sed -n 's/^config //p' "$work/inspect.txt")"
@@ -86,8 +83,8 @@ workdir="$(node -e 'console.log(JSON.parse(process.argv[1]).WorkingDir || "/")' 
 uid="${user%%:*}"
 gid="${user#*:}"
 [ "$gid" != "$user" ] || gid="$uid"
-[[ "$uid" =~ ^[0-9]+$ && "$gid" =~ ^[0-9]+$ ]] || die "image user '$user' is not numeric uid:gid"
-[ "$uid" -ne 0 ] || die "the image runs as root"
+[[ "$uid" =~ ^[0-9]+$ && "$gid" =~ ^[0-9]+$ ]] || fail "image user '$user' is not numeric uid:gid"
+[ "$uid" -ne 0 ] || fail "the image runs as root"
 
 # ---------------------------------------------------------------- 2. certificates
 log "certificates (openssl)"
@@ -142,14 +139,14 @@ mount -o remount,ro "$rootfs/tls"
 # The image runs the Node the tests ran on (scripts/install-node.sh pins it; the Dockerfile's
 # default base names the same release).
 image_node="$(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-  unshare --root="$rootfs" --setgid="$gid" --setuid="$uid" -- node --version 2>&1)" || die "node --version in the image: $image_node"
+  unshare --root="$rootfs" --setgid="$gid" --setuid="$uid" -- node --version 2>&1)" || fail "node --version in the image: $image_node"
 tests_node="$SMOKE_TESTS_NODE"
-[ "$image_node" = "$tests_node" ] || die "the image runs node $image_node, the tests $tests_node"
+[ "$image_node" = "$tests_node" ] || fail "the image runs node $image_node, the tests $tests_node"
 echo "ok   image node $image_node, the same as the tests'"
 
 # ---------------------------------------------------------------- 4. run it
 if (exec 3<>/dev/tcp/127.0.0.1/9443) 2>/dev/null; then
-  die "something already listens on 127.0.0.1:9443"
+  fail "something already listens on 127.0.0.1:9443"
 fi
 log "starting: ${entry[*]} (user $uid:$gid, cwd $workdir, chroot $rootfs)"
 env -i "${image_env[@]}" TLS_SERVER_CERTS_DIR=/tls/server \
@@ -168,7 +165,7 @@ trap cleanup EXIT
 fail_with_log() {
   log "function log:"
   sed 's/^/    /' "$work/function.log" >&2
-  die "$1"
+  fail "$1"
 }
 
 # localhost: the server certificate's DNS name (a TLS server name may not be an IP address).
@@ -215,4 +212,4 @@ node -e '
 # Passed: drop the unpacked image (its mounts first); keep the log and the certificates.
 umount -R "$rootfs"
 rm -rf "$work/bundle" "$work/oci"
-log "passed in $(($(date +%s) - start))s"
+log "passed in $(elapsed "$start")"

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Severity } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../../src/fn.js';
 import { backupTime } from '../../src/schedule.js';
+import { pinned } from '../pinned.js';
 import { deps, INPUT_HEAD, request, xr, type Obj } from '../support.js';
 import { readImageEnv, runPod, type PodOptions, type PodRun } from './pod.js';
 import { ADMIN_PASSWORD, ageKey, BACKUP_PASSWORD, BACKUP_ROLE, newBase, Postgres, S3_KEY, S3Server, type AgeKey } from './world.js';
@@ -25,7 +26,7 @@ import { ADMIN_PASSWORD, ageKey, BACKUP_PASSWORD, BACKUP_ROLE, newBase, Postgres
 const REPO = resolve(import.meta.dirname, '../..');
 const IMAGE_DIR = join(REPO, '.cache/backup-image');
 const ROOTFS = join(IMAGE_DIR, 'rootfs');
-const RCLONE = join(REPO, '.cache/tools/rclone-v1.76.0/rclone');
+const RCLONE = join(REPO, `.cache/tools/rclone-${pinned('RCLONE_VERSION')}/rclone`);
 const FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 const ODOO_UID = 101;
 
@@ -216,7 +217,7 @@ async function restore(built: Built, tenant: string, targetDb: string, extraEnv:
     containers: [
       {
         name: 'restore',
-        image: 'git.planapulse.com/plana-pulse/tenant-backup:1.0.0-pg17-rclone1.76.0',
+        image: pinned('BACKUP_IMAGE'),
         command: ['/bin/bash', '-c', runbook()],
         workingDir: '/restore',
         env,

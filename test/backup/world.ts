@@ -8,9 +8,10 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pinned } from '../pinned.js';
 import { exec } from './pod.js';
 
-const PG_BIN = '/usr/lib/postgresql/15/bin';
+const PG_BIN = `/usr/lib/postgresql/${pinned('BACKUP_TEST_PG_MAJOR')}/bin`;
 export const ADMIN_PASSWORD = 'admin-pw-5e1f';
 export const BACKUP_ROLE = 'plana_backup';
 export const BACKUP_PASSWORD = 'backup-pw-9c3a';
