@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # The installer library: sourced by the scripts that install pinned tools into .cache/
 # (install-tools.sh, install-backup-tools.sh, install-node.sh, the CRD cache of validate.sh;
-# install-e2e-tools.sh and install-bench-tools.sh through go-tools-lib.sh), after they set
-# cache_dir. Builds on scripts/lib.sh (log, die, elapsed, versions), which it sources.
+# install-e2e-tools.sh and install-bench-tools.sh through go-tools-lib.sh), which set cache_dir
+# before calling anything here. Builds on scripts/lib.sh (log, die, elapsed, versions), which it
+# sources.
 #
 #   installer_setup NAME   one run at a time (lock .lock-NAME in cache_dir), staging folders
 #                          (.tmp-NAME-*) that disappear unless renamed into place
@@ -113,9 +114,10 @@ write_env_file() {
 }
 
 # The module's source lands, read-only, in the Go module cache; callers copy what they need.
+# Needs no go_tools_setup (validate.sh calls it without): the two settings it needs are here.
 go_module_dir() {
   local json
-  if ! json="$(cd "${cache_dir}" && go mod download -json "$1")"; then
+  if ! json="$(cd "${cache_dir}" && GOTOOLCHAIN=local GOWORK=off go mod download -json "$1")"; then
     printf '%s\n' "${json}" >&2
     die "could not download $1 (Go module proxy)"
   fi

@@ -51,7 +51,8 @@ fi
 
 cache_dir="$PWD/.cache/validate"
 # One run at a time (the reports folder is shared); CRDs fetched into staging folders first.
-go_tools_setup validate
+# Go is needed only to fetch CRDs the cache does not hold yet.
+installer_setup validate
 mkdir -p "$cache_dir/xpkg.crossplane.io/crossplane/crossplane@stable"
 
 # module_crds VAR NAME MODULE VERSION SUBDIR FILE...: sets VAR to .cache/validate/NAME-VERSION/crds,
