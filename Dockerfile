@@ -4,8 +4,8 @@
 # Without a Docker daemon: scripts/build-image.sh builds this file with buildah, with local
 # Debian bases (mmdebstrap + the pinned Node of scripts/install-node.sh) standing in for the
 # registry's through the two build arguments.
-# Node 24 LTS, the same release scripts/install-node.sh pins for the tests and CI: change both
-# together.
+# Node 24 LTS, the release scripts/versions.sh pins (NODE_VERSION) for the tests and CI;
+# test/versions.test.ts fails when the two differ.
 ARG BASE_IMAGE=docker.io/library/node:24.22.3-trixie-slim
 # The build stage needs npm; by default it uses the runtime base, which has it.
 ARG BUILD_IMAGE=${BASE_IMAGE}

@@ -136,7 +136,7 @@ cp "$certs/ca.crt" "$rootfs/tls/server/ca.crt"
 chmod 0644 "$rootfs/tls/server/"*
 mount -o remount,ro "$rootfs/tls"
 
-# The image runs the Node the tests ran on (scripts/install-node.sh pins it; the Dockerfile's
+# The image runs the Node the tests ran on (scripts/versions.sh pins it; the Dockerfile's
 # default base names the same release).
 image_node="$(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   unshare --root="$rootfs" --setgid="$gid" --setuid="$uid" -- node --version 2>&1)" || fail "node --version in the image: $image_node"
