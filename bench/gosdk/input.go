@@ -10,9 +10,9 @@ import (
 type Input struct {
 	metav1.TypeMeta `json:",inline"`
 
-	Tenants    *InputTenants `json:"tenants,omitempty"`
-	Output     *InputOutput  `json:"output,omitempty"`
-	TTL        *InputTTL     `json:"ttl,omitempty"`
+	Tenants *InputTenants `json:"tenants,omitempty"`
+	Output  *InputOutput  `json:"output,omitempty"`
+	TTL     *InputTTL     `json:"ttl,omitempty"`
 }
 
 // InputTenants: rules for tenant names.
