@@ -7,11 +7,14 @@
 #   loadgen        the benchmark's grpc-go load     .cache/tools/bench-loadgen-<source hash>/loadgen
 #                  generator, from bench/loadgen/ (its go.mod and go.sum pin grpc-go), keyed by
 #                  a hash of its sources so that an edit rebuilds it
+#   gosdk          the Go SDK peer: function-plana-  .cache/tools/bench-gosdk-<source hash>/function-plana-tenant-gosdk
+#                  tenant by hand on function-sdk-go, from bench/gosdk/ (its go.mod and go.sum
+#                  pin the SDK, k8s.io/api and Gateway API), keyed by a hash of its sources
 #
 # Usage:
 #   scripts/install-bench-tools.sh           # install both (no-op when cached)
 #   scripts/install-bench-tools.sh loadgen   # only the named tool
-#   source .cache/tools/bench-env.sh         # FUNCTION_GO_TEMPLATING_BIN, BENCH_LOADGEN_BIN
+#   source .cache/tools/bench-env.sh         # FUNCTION_GO_TEMPLATING_BIN, BENCH_LOADGEN_BIN, BENCH_GOSDK_BIN
 #
 # The version: the newest release the proxy serves. The proxy answers 403 to @v/list for this
 # module here (so `go list -m -versions` prints nothing), and to v0.12.2 (the newest tag in a
@@ -35,7 +38,8 @@ Builds and caches the benchmark's tools under .cache/tools/ (no TOOL = all of th
 Tools:
   go-templating  function-go-templating ${GO_TEMPLATING_VERSION} (${GO_TEMPLATING_PKG})
   loadgen        the load generator in bench/loadgen/
-  all            both
+  gosdk          the Go SDK peer in bench/gosdk/
+  all            all three
 Afterwards: source .cache/tools/bench-env.sh
 EOF
 }
@@ -45,14 +49,15 @@ die() { log "error: $*"; exit 1; }
 
 selected=()
 if [[ $# -eq 0 ]]; then
-  selected=(go-templating loadgen)
+  selected=(go-templating loadgen gosdk)
 else
   for arg in "$@"; do
     case "${arg}" in
       -h|--help) usage; exit 0 ;;
-      all) selected+=(go-templating loadgen) ;;
+      all) selected+=(go-templating loadgen gosdk) ;;
       go-templating|function-go-templating) selected+=(go-templating) ;;
       loadgen) selected+=(loadgen) ;;
+      gosdk) selected+=(gosdk) ;;
       *) usage >&2; die "unknown tool '${arg}'" ;;
     esac
   done
@@ -97,32 +102,44 @@ install_go_templating() {
   log "function-go-templating ${GO_TEMPLATING_VERSION}: built in $(elapsed "${start}")"
 }
 
-# The load generator is this repository's own source: nothing to pin but its go.mod/go.sum;
-# the cache folder carries a hash of the sources instead.
+# The load generator and the Go SDK peer are this repository's own sources: nothing to pin but
+# their go.mod/go.sum; each cache folder carries a hash of the sources instead, so an edit
+# rebuilds it and an unchanged tree reuses it.
+src_hash() { cat "$1/go.mod" "$1/go.sum" "$1"/*.go | sha256sum | cut -c1-12; }
+
 loadgen_src="${repo_root}/bench/loadgen"
-loadgen_hash="$(cat "${loadgen_src}/go.mod" "${loadgen_src}/go.sum" "${loadgen_src}"/*.go | sha256sum | cut -c1-12)"
+loadgen_hash="$(src_hash "${loadgen_src}")"
 loadgen_dir="${cache_dir}/bench-loadgen-${loadgen_hash}"
 loadgen_bin="${loadgen_dir}/loadgen"
 
-install_loadgen() {
-  if [[ -x "${loadgen_bin}" ]]; then
-    log "loadgen ${loadgen_hash}: cached (${loadgen_bin})"
+gosdk_src="${repo_root}/bench/gosdk"
+gosdk_hash="$(src_hash "${gosdk_src}")"
+gosdk_dir="${cache_dir}/bench-gosdk-${gosdk_hash}"
+gosdk_bin="${gosdk_dir}/function-plana-tenant-gosdk"
+
+# install_local NAME SRC HASH DIR BIN: go build of one of this repository's Go modules.
+install_local() {
+  local name="$1" src="$2" hash="$3" dir="$4" bin="$5" start tmp
+  if [[ -x "${bin}" ]]; then
+    log "${name} ${hash}: cached (${bin})"
     return 0
   fi
-  local start tmp
   start=$(date +%s)
-  log "loadgen ${loadgen_hash}: building bench/loadgen"
-  new_tmp tmp "bench-loadgen-${loadgen_hash}"
+  log "${name} ${hash}: building ${src#"${repo_root}/"}"
+  new_tmp tmp "bench-${name}-${hash}"
   # -mod=readonly: go.sum must already hold every checksum; the build writes nothing into the repo.
-  (cd "${loadgen_src}" && go build -mod=readonly -ldflags="${LDFLAGS}" -o "${tmp}/loadgen" .) \
-    || die "loadgen: build of bench/loadgen failed"
-  [[ -x "${tmp}/loadgen" ]] || die "loadgen: build produced no binary"
-  publish "${tmp}" "${loadgen_dir}"
-  log "loadgen ${loadgen_hash}: built in $(elapsed "${start}")"
+  (cd "${src}" && go build -mod=readonly -ldflags="${LDFLAGS}" -o "${tmp}/$(basename "${bin}")" .) \
+    || die "${name}: build of ${src#"${repo_root}/"} failed"
+  [[ -x "${tmp}/$(basename "${bin}")" ]] || die "${name}: build produced no binary"
+  printf '%s (sources %s)\n' "${src#"${repo_root}/"}" "${hash}" >"${tmp}/SOURCE"
+  go version >>"${tmp}/SOURCE"
+  publish "${tmp}" "${dir}"
+  log "${name} ${hash}: built in $(elapsed "${start}")"
 }
 
 want go-templating && install_go_templating
-want loadgen && install_loadgen
+want loadgen && install_local loadgen "${loadgen_src}" "${loadgen_hash}" "${loadgen_dir}" "${loadgen_bin}"
+want gosdk && install_local gosdk "${gosdk_src}" "${gosdk_hash}" "${gosdk_dir}" "${gosdk_bin}"
 
 # ---------------------------------------------------------------- env file
 env_file="${cache_dir}/bench-env.sh"
@@ -131,6 +148,7 @@ env_file="${cache_dir}/bench-env.sh"
   [[ -x "${gt_bin}" ]] && printf 'export FUNCTION_GO_TEMPLATING_BIN=%q\n' "${gt_bin}"
   [[ -x "${gt_bin}" ]] && printf 'export FUNCTION_GO_TEMPLATING_VERSION=%q\n' "${GO_TEMPLATING_VERSION}"
   [[ -x "${loadgen_bin}" ]] && printf 'export BENCH_LOADGEN_BIN=%q\n' "${loadgen_bin}"
+  [[ -x "${gosdk_bin}" ]] && printf 'export BENCH_GOSDK_BIN=%q\n' "${gosdk_bin}"
   true
 } | write_env_file "${env_file}"
 log "environment (also in ${env_file}):"
