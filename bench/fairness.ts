@@ -1,11 +1,14 @@
 /**
- * The fairness check: both functions rendered through the real `crossplane render` (the pinned
- * CLI and core binary of scripts/install-tools.sh, the Development runtime pointed at servers
- * started here), every example scenario, and the outputs compared field by field: the three
- * composed objects, the XR's status and conditions, the results.
+ * The fairness check: ours and each competitor rendered through the real `crossplane render` (the
+ * pinned CLI and core binary of scripts/install-tools.sh, the Development runtime pointed at
+ * servers started here), every example scenario, and the outputs compared field by field: the
+ * composed objects, the XR's status and conditions, the results, and (when both refuse) the
+ * fatal error `crossplane render` prints.
  *
- * A benchmark of function-go-templating is only worth something if its template produces what
- * ours produces; this is where that is proven (or where the differences are listed).
+ * A benchmark of a competitor is only worth something if it produces what ours produces; this
+ * is where that is proven (or where the differences are listed). The Go SDK peer (bench/gosdk)
+ * must match in everything; function-go-templating's template is held to the objects (its
+ * header lists what else it simplifies).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,28 +26,45 @@ export interface RenderTools {
 export interface FieldDiff {
   readonly path: string;
   readonly ours: unknown;
-  readonly goTemplating: unknown;
+  readonly theirs: unknown;
 }
 
 export interface FairnessScenario {
   readonly name: string;
   readonly xr: string;
   readonly observed: string | undefined;
-  readonly exitCodes: { readonly ours: number; readonly goTemplating: number };
+  readonly exitCodes: { readonly ours: number; readonly theirs: number };
   /** Composed objects compared (kind/namespace/name), and whether they matched. */
   readonly objects: ReadonlyArray<{ readonly id: string; readonly identical: boolean }>;
   /** Differences in the composed objects (the part the benchmark must hold equal). */
   readonly objectDiffs: readonly FieldDiff[];
-  /** Differences in the XR (status, conditions) and in the results. */
+  /** Differences in the XR (status, conditions) and in the results (and the fatal error). */
   readonly xrDiffs: readonly FieldDiff[];
   readonly resultDiffs: readonly FieldDiff[];
 }
 
+/** A competitor as the check renders it: its Composition and Function files, and its server. */
+export interface FairnessPeer {
+  readonly id: string;
+  readonly label: string;
+  readonly composition: string;
+  readonly functions: string;
+  readonly target: string;
+}
+
+export interface PeerFairness {
+  readonly id: string;
+  readonly label: string;
+  readonly scenarios: readonly FairnessScenario[];
+  /** True when every scenario's composed objects match field for field (and the exit codes). */
+  readonly objectsIdentical: boolean;
+  /** True when everything matches: objects, XR status and conditions, results, fatal errors. */
+  readonly allIdentical: boolean;
+}
+
 export interface FairnessReport {
   readonly crossplane: string;
-  readonly scenarios: readonly FairnessScenario[];
-  /** True when every scenario's three objects match field for field. */
-  readonly objectsIdentical: boolean;
+  readonly peers: readonly PeerFairness[];
 }
 
 /** name | XR | observed folder: scripts/render.sh's scenarios that compose something. */
@@ -144,7 +164,7 @@ export function diff(a: unknown, b: unknown, path: string, out: FieldDiff[]): vo
     a.forEach((item, i) => diff(item, b[i], `${path}[${i}]`, out));
     return;
   }
-  out.push({ path, ours: a, goTemplating: b });
+  out.push({ path, ours: a, theirs: b });
 }
 
 /** Condition timestamps are set by the render tool, not the functions. */
@@ -159,37 +179,65 @@ function withoutTimestamps(xr: Obj | undefined): unknown {
 
 const resultKey = (r: Obj): string => `${String(r['severity'])} ${String(r['reason'])}: ${String(r['message'])}`;
 
-export function checkFairness(root: string, tools: RenderTools, oursTarget: string, goTemplatingTarget: string, workDir: string): FairnessReport {
+/** The fatal error `crossplane render` prints (its last stderr line), when it refused. */
+const fatalLine = (r: { code: number; stderr: string }): string | undefined => (r.code === 0 ? undefined : r.stderr.trim().split('\n').at(-1));
+
+function compare(name: string, xr: string, observed: string | undefined, ours: ReturnType<typeof render>, theirs: ReturnType<typeof render>): FairnessScenario {
+  const a = split(ours.stdout);
+  const b = split(theirs.stdout);
+  const objectDiffs: FieldDiff[] = [];
+  const objects: Array<{ id: string; identical: boolean }> = [];
+  for (const id of [...new Set([...a.composed.keys(), ...b.composed.keys()])].sort()) {
+    const before = objectDiffs.length;
+    diff(a.composed.get(id), b.composed.get(id), id, objectDiffs);
+    objects.push({ id, identical: objectDiffs.length === before });
+  }
+  const xrDiffs: FieldDiff[] = [];
+  diff(withoutTimestamps(a.xr), withoutTimestamps(b.xr), 'XR', xrDiffs);
+  const resultDiffs: FieldDiff[] = [];
+  const ra = new Set(a.results.map(resultKey));
+  const rb = new Set(b.results.map(resultKey));
+  for (const r of ra) if (!rb.has(r)) resultDiffs.push({ path: 'results', ours: r, theirs: undefined });
+  for (const r of rb) if (!ra.has(r)) resultDiffs.push({ path: 'results', ours: undefined, theirs: r });
+  if (fatalLine(ours) !== fatalLine(theirs)) resultDiffs.push({ path: 'fatal error', ours: fatalLine(ours), theirs: fatalLine(theirs) });
+  return { name, xr, observed, exitCodes: { ours: ours.code, theirs: theirs.code }, objects, objectDiffs, xrDiffs, resultDiffs };
+}
+
+export function checkFairness(root: string, tools: RenderTools, oursTarget: string, peers: readonly FairnessPeer[], workDir: string): FairnessReport {
   checkCompositionUpToDate(root);
   mkdirSync(workDir, { recursive: true });
   const version = spawnSync(tools.crossplaneBin, ['version', '--client'], { encoding: 'utf8' });
-  const scenarios: FairnessScenario[] = [];
+  const byPeer = new Map<string, FairnessScenario[]>(peers.map((p) => [p.id, []]));
   for (const [name, xr, observed] of SCENARIOS) {
     const ours = render(root, tools, xr, 'examples/composition.yaml', 'examples/functions.yaml', observed, oursTarget);
-    const theirs = render(root, tools, xr, GO_TEMPLATING_COMPOSITION, 'bench/go-templating-functions.yaml', observed, goTemplatingTarget);
     writeFileSync(join(workDir, `${name}.ours.yaml`), ours.stdout + ours.stderr.replace(/^/gm, '# '));
-    writeFileSync(join(workDir, `${name}.go-templating.yaml`), theirs.stdout + theirs.stderr.replace(/^/gm, '# '));
-    const a = split(ours.stdout);
-    const b = split(theirs.stdout);
-    const objectDiffs: FieldDiff[] = [];
-    const objects: Array<{ id: string; identical: boolean }> = [];
-    for (const id of [...new Set([...a.composed.keys(), ...b.composed.keys()])].sort()) {
-      const before = objectDiffs.length;
-      diff(a.composed.get(id), b.composed.get(id), id, objectDiffs);
-      objects.push({ id, identical: objectDiffs.length === before });
+    for (const peer of peers) {
+      const theirs = render(root, tools, xr, peer.composition, peer.functions, observed, peer.target);
+      writeFileSync(join(workDir, `${name}.${peer.id}.yaml`), theirs.stdout + theirs.stderr.replace(/^/gm, '# '));
+      byPeer.get(peer.id)?.push(compare(name, xr, observed, ours, theirs));
     }
-    const xrDiffs: FieldDiff[] = [];
-    diff(withoutTimestamps(a.xr), withoutTimestamps(b.xr), 'XR', xrDiffs);
-    const resultDiffs: FieldDiff[] = [];
-    const ra = new Set(a.results.map(resultKey));
-    const rb = new Set(b.results.map(resultKey));
-    for (const r of ra) if (!rb.has(r)) resultDiffs.push({ path: 'results', ours: r, goTemplating: undefined });
-    for (const r of rb) if (!ra.has(r)) resultDiffs.push({ path: 'results', ours: undefined, goTemplating: r });
-    scenarios.push({ name, xr, observed, exitCodes: { ours: ours.code, goTemplating: theirs.code }, objects, objectDiffs, xrDiffs, resultDiffs });
   }
   return {
     crossplane: version.stdout.trim(),
-    scenarios,
-    objectsIdentical: scenarios.every((s) => s.objectDiffs.length === 0 && s.exitCodes.ours === s.exitCodes.goTemplating),
+    peers: peers.map((p) => {
+      const scenarios = byPeer.get(p.id) ?? [];
+      const objectsIdentical = scenarios.every((s) => s.objectDiffs.length === 0 && s.exitCodes.ours === s.exitCodes.theirs);
+      return {
+        id: p.id,
+        label: p.label,
+        scenarios,
+        objectsIdentical,
+        allIdentical: objectsIdentical && scenarios.every((s) => s.xrDiffs.length === 0 && s.resultDiffs.length === 0),
+      };
+    }),
   };
+}
+
+/** One line per competitor for the log and results.md. */
+export function describePeer(p: PeerFairness): string {
+  const n = p.scenarios.length;
+  const objects = p.scenarios.filter((s) => s.objectDiffs.length === 0 && s.exitCodes.ours === s.exitCodes.theirs).length;
+  const all = p.scenarios.filter((s) => s.objectDiffs.length === 0 && s.xrDiffs.length === 0 && s.resultDiffs.length === 0 && s.exitCodes.ours === s.exitCodes.theirs).length;
+  const diffs = p.scenarios.reduce((k, s) => k + s.objectDiffs.length, 0);
+  return `${p.label}: composed objects identical in ${objects} of ${n} scenarios${diffs > 0 ? ` (${diffs} differing fields)` : ''}; objects, XR status and conditions, results and fatal errors all identical in ${all} of ${n}`;
 }

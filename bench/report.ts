@@ -2,13 +2,13 @@
  * The benchmark's results: their JSON shape (bench/results/results.json), the markdown report
  * (results.md) and the goals they are judged against.
  */
-import type { FairnessReport } from './fairness.js';
+import { describePeer, type FairnessReport } from './fairness.js';
 import type { Hiccups } from './hiccup.js';
 import type { ProfileSummary } from './profile.js';
 import type { ScenarioId } from './requests.js';
-import { SCENARIO_TITLES } from './requests.js';
-import type { CompetitorId } from './servers.js';
-import type { Spread } from './stats.js';
+import { SCENARIOS, SCENARIO_TITLES } from './requests.js';
+import { COMPETITORS, type CompetitorId } from './servers.js';
+import { spread, type Spread } from './stats.js';
 
 export interface Machine {
   readonly nproc: number;
@@ -94,14 +94,16 @@ export interface Results {
   readonly date: string;
   readonly machine: Machine;
   readonly config: RunConfig;
-  readonly versions: Readonly<Record<CompetitorId, string>>;
-  readonly requestBytes: Readonly<Record<ScenarioId, Readonly<Record<CompetitorId, number>>>>;
-  readonly responseBytes: Readonly<Record<ScenarioId, Readonly<Partial<Record<CompetitorId, number>>>>>;
+  /** The competitors measured, ours first (a run of some cells may leave some out). */
+  readonly competitors?: readonly CompetitorId[];
+  readonly versions: Readonly<Partial<Record<CompetitorId, string>>>;
+  readonly requestBytes: Readonly<Partial<Record<ScenarioId, Readonly<Partial<Record<CompetitorId, number>>>>>>;
+  readonly responseBytes: Readonly<Partial<Record<ScenarioId, Readonly<Partial<Record<CompetitorId, number>>>>>>;
   readonly closed: readonly Cell[];
   readonly sizes: readonly SizePoint[];
   readonly openLoop: readonly OpenLoopResult[];
-  readonly rss: Readonly<Record<CompetitorId, { readonly idle: number; readonly peak: number; readonly peakByPhase: Readonly<Record<string, number>> }>>;
-  readonly coldStart: Readonly<Record<CompetitorId, ColdStart>>;
+  readonly rss: Readonly<Partial<Record<CompetitorId, { readonly idle: number; readonly peak: number; readonly peakByPhase: Readonly<Record<string, number>> }>>>;
+  readonly coldStart: Readonly<Partial<Record<CompetitorId, ColdStart>>>;
   /** Bytes allocated on the JS heap per request (Node servers). */
   readonly allocPerRequest: Readonly<Partial<Record<CompetitorId, Readonly<Partial<Record<ScenarioId, number>>>>>>;
   readonly fairness: FairnessReport | undefined;
@@ -120,7 +122,6 @@ export interface Goal {
 const MB = 1e6;
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const fmtMs = (n: number): string => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0)) : 'n/a');
-const ratio = (a: number, b: number): string => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
 const kib = (b: number): string => (b >= 1024 * 1024 ? `${(b / 1024 / 1024).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
 const range = (s: Spread, f: (n: number) => string): string => `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
 
@@ -128,18 +129,44 @@ export function cellOf(results: Pick<Results, 'closed'>, scenario: ScenarioId, c
   return results.closed.find((c) => c.scenario === scenario && c.concurrency === concurrency && c.competitor === competitor);
 }
 
-/** The goals of issue 5, judged on this run. */
+/** The competitors present in a run (results of older runs name none: all that have cells). */
+export function competitorsOf(r: Pick<Results, 'closed' | 'competitors' | 'versions'>): CompetitorId[] {
+  const present = new Set<CompetitorId>([...(r.competitors ?? []), ...(Object.keys(r.versions) as CompetitorId[]), ...r.closed.map((c) => c.competitor)]);
+  return COMPETITORS.filter((id) => present.has(id));
+}
+
+/**
+ * ours ÷ other for one cell: the ratio of the medians, and its spread over the repetitions
+ * paired by index (each repetition measures every competitor back to back, in a rotated order).
+ */
+export function ratioOf(r: Pick<Results, 'closed'>, s: ScenarioId, c: number, other: CompetitorId): Spread | undefined {
+  const o = cellOf(r, s, c, 'ours');
+  const x = cellOf(r, s, c, other);
+  if (o === undefined || x === undefined) return undefined;
+  const paired = o.reps.flatMap((rep, i) => {
+    const t = x.reps[i]?.throughput;
+    return t === undefined || t <= 0 ? [] : [rep.throughput / t];
+  });
+  const sp = spread(paired.length > 0 ? paired : [Number.NaN]);
+  return { ...sp, median: o.throughput.median / x.throughput.median };
+}
+
+/** The cells issue 14 judges the Go SDK peer on: first and steady reconciles, and the pipeline case. */
+const PEER_SCENARIOS: readonly ScenarioId[] = ['first', 'steady', 'pipeline100'];
+
+/** The goals of issues 5 and 14, judged on this run (a goal whose competitor was not run is left out). */
 export function judgeGoals(r: Omit<Results, 'goals'>): Goal[] {
   const goals: Goal[] = [];
+  const ids = competitorsOf(r);
   const scenarios = [...new Set(r.closed.map((c) => c.scenario))];
   const concurrencies = [...new Set(r.closed.map((c) => c.concurrency))];
   const cells = scenarios.flatMap((s) => concurrencies.map((c) => [s, c] as const));
-  const ratios = (other: CompetitorId): Array<[string, number]> =>
-    cells.map(([s, c]) => [
-      `${s}@${c}`,
-      (cellOf(r, s, c, 'ours')?.throughput.median ?? Number.NaN) / (cellOf(r, s, c, other)?.throughput.median ?? Number.NaN),
-    ]);
+  const ratios = (other: CompetitorId, only?: readonly ScenarioId[]): Array<[string, number]> =>
+    cells
+      .filter(([s]) => only === undefined || only.includes(s))
+      .map(([s, c]) => [`${s}@${c}`, (cellOf(r, s, c, 'ours')?.throughput.median ?? Number.NaN) / (cellOf(r, s, c, other)?.throughput.median ?? Number.NaN)]);
   const judge = (name: string, list: Array<[string, number]>, min: number): void => {
+    if (list.length === 0) return;
     const failing = list.filter(([, v]) => !(v >= min));
     const worst = list.reduce((w, x) => (x[1] < w[1] ? x : w), ['', Number.POSITIVE_INFINITY] as [string, number]);
     goals.push({
@@ -147,12 +174,13 @@ export function judgeGoals(r: Omit<Results, 'goals'>): Goal[] {
       holds: failing.length === 0,
       detail:
         failing.length === 0
-          ? `every scenario × concurrency; lowest ${worst[1].toFixed(2)}× (${worst[0]})`
+          ? `every cell; lowest ${worst[1].toFixed(2)}× (${worst[0]})`
           : `fails in ${failing.length} of ${list.length}: ${failing.map(([k, v]) => `${k} ${v.toFixed(2)}×`).join(', ')}`,
     });
   };
-  judge('throughput ≥ 1.5× function-go-templating', ratios('gotemplating'), 1.5);
-  judge('throughput ≥ 70 % of the no-op floor', ratios('noop'), 0.7);
+  if (ids.includes('gosdk')) judge('throughput ≥ 1.0× the Go SDK peer (first, steady, pipeline100)', ratios('gosdk', PEER_SCENARIOS), 1.0);
+  if (ids.includes('gotemplating')) judge('throughput ≥ 1.5× function-go-templating', ratios('gotemplating'), 1.5);
+  if (ids.includes('noop')) judge('throughput ≥ 70 % of the no-op floor', ratios('noop'), 0.7);
   for (const o of r.openLoop.filter((x) => x.competitor === 'ours')) {
     const over = o.p99.values.filter((v) => v > 5).length;
     goals.push({
@@ -162,95 +190,113 @@ export function judgeGoals(r: Omit<Results, 'goals'>): Goal[] {
     });
   }
   const rss = r.rss.ours;
-  const worstPhase = Object.entries(rss.peakByPhase).reduce((w, x) => (x[1] > w[1] ? x : w), ['', 0] as [string, number]);
-  goals.push({
-    goal: 'peak RSS ≤ 80 MB',
-    holds: rss.peak <= 80 * MB,
-    detail: `peak ${fmt(rss.peak / MB, 1)} MB (highest in ${worstPhase[0]}); idle after start ${fmt(rss.idle / MB, 1)} MB; per phase: ${Object.entries(rss.peakByPhase)
-      .map(([k, v]) => `${k} ${fmt(v / MB, 1)}`)
-      .join(', ')}`,
-  });
+  if (rss !== undefined && Object.keys(rss.peakByPhase).length > 0) {
+    const worstPhase = Object.entries(rss.peakByPhase).reduce((w, x) => (x[1] > w[1] ? x : w), ['', 0] as [string, number]);
+    goals.push({
+      goal: 'peak RSS ≤ 80 MB',
+      holds: rss.peak <= 80 * MB,
+      detail: `peak ${fmt(rss.peak / MB, 1)} MB (highest in ${worstPhase[0]}); idle after start ${fmt(rss.idle / MB, 1)} MB; per phase: ${Object.entries(rss.peakByPhase)
+        .map(([k, v]) => `${k} ${fmt(v / MB, 1)}`)
+        .join(', ')}`,
+    });
+  }
   const cold = r.coldStart.ours;
-  goals.push({
-    goal: 'cold start ≤ 300 ms',
-    holds: cold.total.max <= 300,
-    detail: `spawn → first RunFunction answered: median ${fmtMs(cold.total.median)} ms, worst ${fmtMs(cold.total.max)} ms over ${cold.samplesMs.length} starts (listening after ${fmtMs(cold.listen.median)} ms)`,
-  });
+  if (cold !== undefined) {
+    goals.push({
+      goal: 'cold start ≤ 300 ms',
+      holds: cold.total.max <= 300,
+      detail: `spawn → first RunFunction answered: median ${fmtMs(cold.total.median)} ms, worst ${fmtMs(cold.total.max)} ms over ${cold.samplesMs.length} starts (listening after ${fmtMs(cold.listen.median)} ms)`,
+    });
+  }
   return goals;
 }
 
-const LABEL: Readonly<Record<CompetitorId, string>> = { ours: 'ours', gotemplating: 'go-templating', noop: 'no-op' };
+const LABEL: Readonly<Record<CompetitorId, string>> = { ours: 'ours', gosdk: 'Go SDK', gotemplating: 'go-templating', noop: 'no-op' };
+
+const ratioCell = (x: Spread | undefined): string =>
+  x === undefined || !Number.isFinite(x.median) ? 'n/a' : `**${x.median.toFixed(2)}×** (${Number.isFinite(x.min) ? `${x.min.toFixed(2)}–${x.max.toFixed(2)}` : 'n/a'})`;
 
 export function renderMarkdown(r: Results, profile?: Readonly<Record<string, ProfileSummary>>): string {
   const L: string[] = [];
-  const scenarios = [...new Set(r.closed.map((c) => c.scenario))];
+  const ids = competitorsOf(r);
+  const scenarios = SCENARIOS.filter((s) => r.closed.some((c) => c.scenario === s) || r.requestBytes[s] !== undefined);
   const concurrencies = [...new Set(r.closed.map((c) => c.concurrency))].sort((a, b) => a - b);
-  L.push(`# Benchmark: function-plana-tenant vs function-go-templating vs a no-op`);
+  L.push(`# Benchmark: function-plana-tenant vs ${ids.filter((id) => id !== 'ours').map((id) => LABEL[id]).join(' vs ')}`);
   L.push('');
   L.push(`- Date: ${r.date}${r.config.quick ? ' — **--quick smoke run: too short to quote**' : ''}`);
   L.push(
     `- Machine: ${r.machine.nproc} cores (\`nproc\`), ${r.machine.cpuModel} (\`lscpu\` model name), ${r.machine.memoryGiB} GiB, Linux ${r.machine.kernel}, Node ${r.machine.node}`,
   );
   L.push(
-    `- Each server pinned to core ${r.config.serverCore} (\`taskset -c ${r.config.serverCore}\`), the load generator (bench/loadgen, Go, grpc-go as in Crossplane, one HTTP/2 connection per competitor and concurrency) to core ${r.config.clientCore}; plaintext gRPC on 127.0.0.1.`,
+    `- Each server pinned to core ${r.config.serverCore} (\`taskset -c ${r.config.serverCore}\`), one at a time under load, the load generator (bench/loadgen, Go, grpc-go as in Crossplane, one HTTP/2 connection per competitor and concurrency) to core ${r.config.clientCore}; plaintext gRPC on 127.0.0.1.`,
   );
   L.push(
-    `- Closed loop: ${r.config.reps} × ${r.config.durationMs / 1000} s per cell after ${r.config.warmupMs / 1000} s warm-up, competitors alternated (rotated each repetition); figures are the median of the repetitions with (min–max).`,
+    `- Closed loop: ${r.config.reps} × ${r.config.durationMs / 1000} s per cell after ${r.config.warmupMs / 1000} s warm-up, competitors alternated (rotated each repetition); figures are the median of the repetitions with (min–max); a ratio is the ratio of the medians with (min–max) of the ratios of the repetitions paired by index.`,
   );
   for (const [when, h] of Object.entries(r.hiccups)) {
     L.push(
       `- Machine steadiness (${when}, ${h.seconds} s spinning on the server core): ${(h.stalledFraction * 100).toFixed(2)} % of the time stalled, ${h.over1ms} gaps > 1 ms, ${h.over5ms} > 5 ms, longest ${h.maxGapMs.toFixed(1)} ms; ${(h.delayedOver5msFraction * 100).toFixed(2)} % of instants see a > 5 ms stall.`,
     );
   }
-  L.push(`- Competitors: ${(Object.keys(r.versions) as CompetitorId[]).map((k) => `${LABEL[k]} = ${r.versions[k]}`).join('; ')}.`);
+  L.push(`- Competitors: ${ids.map((k) => `${LABEL[k]} = ${r.versions[k] ?? 'unknown'}`).join('; ')}.`);
   L.push('');
-  L.push('## Requests');
-  L.push('');
-  L.push('| scenario | request bytes (ours / go-templating) | response bytes (ours / go-templating / no-op) |');
-  L.push('| --- | --- | --- |');
-  for (const s of scenarios) {
-    const q = r.requestBytes[s];
-    const p = r.responseBytes[s];
-    L.push(`| ${s}: ${SCENARIO_TITLES[s]} | ${kib(q.ours)} / ${kib(q.gotemplating)} | ${kib(p.ours ?? Number.NaN)} / ${kib(p.gotemplating ?? Number.NaN)} / ${kib(p.noop ?? Number.NaN)} |`);
-  }
-  L.push('');
-  L.push('## Throughput (req/s) and ratios');
-  L.push('');
-  L.push('| scenario | conc. | ours | go-templating | no-op | ours / go-templating | ours / no-op |');
-  L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const s of scenarios) {
-    for (const c of concurrencies) {
-      const o = cellOf(r, s, c, 'ours');
-      const g = cellOf(r, s, c, 'gotemplating');
-      const n = cellOf(r, s, c, 'noop');
-      if (o === undefined || g === undefined || n === undefined) continue;
+  if (r.closed.length > 0) {
+    const others = ids.filter((id) => id !== 'ours');
+    const ratioIds = (['gosdk', 'noop', 'gotemplating'] as const).filter((id) => ids.includes(id));
+    L.push('## Throughput (req/s) and ratios');
+    L.push('');
+    L.push(`| scenario | conc. | ours | ${others.map((id) => LABEL[id]).join(' | ')} | ${ratioIds.map((id) => `ours ÷ ${LABEL[id]}`).join(' | ')} |`);
+    L.push(`| --- | ---: | ---: | ${others.map(() => '---:').join(' | ')} | ${ratioIds.map(() => '---:').join(' | ')} |`);
+    for (const s of scenarios) {
+      for (const c of concurrencies) {
+        const row = ids.map((id) => cellOf(r, s, c, id));
+        if (row[0] === undefined) continue;
+        L.push(
+          `| ${s} | ${c} | ${row.map((x) => (x === undefined ? 'n/a' : range(x.throughput, (v) => fmt(v)))).join(' | ')} | ${ratioIds.map((id) => ratioCell(ratioOf(r, s, c, id))).join(' | ')} |`,
+        );
+      }
+    }
+    L.push('');
+    if (r.fairness !== undefined) {
+      L.push('Fairness check (`crossplane render` of every example through ours and each competitor, compared field for field; section Fairness below):');
+      L.push('');
+      for (const p of r.fairness.peers ?? []) L.push(`- ${describePeer(p)}.`);
+      L.push('');
+    }
+    L.push('## Latency (ms): p50 / p99, closed loop');
+    L.push('');
+    L.push(`| scenario | conc. | ${ids.map((id) => `${LABEL[id]} p50 | ${LABEL[id]} p99`).join(' | ')} |`);
+    L.push(`| --- | ---: | ${ids.map(() => '---: | ---:').join(' | ')} |`);
+    for (const s of scenarios) {
+      for (const c of concurrencies) {
+        const row = ids.map((k) => cellOf(r, s, c, k));
+        if (row.every((x) => x === undefined)) continue;
+        L.push(`| ${s} | ${c} | ${row.map((x) => (x === undefined ? 'n/a | n/a' : `${range(x.p50, fmtMs)} | ${range(x.p99, fmtMs)}`)).join(' | ')} |`);
+      }
+    }
+    L.push('');
+    L.push('Server CPU (fraction of its one core, median) and load-generator CPU at the highest concurrency:');
+    L.push('');
+    L.push(`| scenario | ${ids.map((id) => `${LABEL[id]} server`).join(' | ')} | load generator (max) |`);
+    L.push(`| --- | ${ids.map(() => '---:').join(' | ')} | ---: |`);
+    const cmax = concurrencies[concurrencies.length - 1] ?? 1;
+    for (const s of scenarios) {
+      const row = ids.map((k) => cellOf(r, s, cmax, k));
+      if (row.every((x) => x === undefined)) continue;
       L.push(
-        `| ${s} | ${c} | ${range(o.throughput, (x) => fmt(x))} | ${range(g.throughput, (x) => fmt(x))} | ${range(n.throughput, (x) => fmt(x))} | **${ratio(o.throughput.median, g.throughput.median)}** | **${ratio(o.throughput.median, n.throughput.median)}** |`,
+        `| ${s}@${cmax} | ${row.map((x) => (x === undefined ? 'n/a' : `${fmt(x.serverCpu.median * 100)} %`)).join(' | ')} | ${fmt(Math.max(...row.map((x) => x?.clientCpu.max ?? 0)) * 100)} % |`,
       );
     }
+    L.push('');
   }
+  L.push('## Requests');
   L.push('');
-  L.push('## Latency (ms): p50 / p99, closed loop');
-  L.push('');
-  L.push('| scenario | conc. | ours p50 | ours p99 | go-templating p50 | go-templating p99 | no-op p50 | no-op p99 |');
-  L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  L.push(`| scenario | request bytes (${ids.map((id) => LABEL[id]).join(' / ')}) | response bytes (${ids.map((id) => LABEL[id]).join(' / ')}) |`);
+  L.push('| --- | --- | --- |');
   for (const s of scenarios) {
-    for (const c of concurrencies) {
-      const row = (['ours', 'gotemplating', 'noop'] as const).map((k) => cellOf(r, s, c, k));
-      if (row.some((x) => x === undefined)) continue;
-      L.push(`| ${s} | ${c} | ${row.map((x) => `${range(x!.p50, fmtMs)} | ${range(x!.p99, fmtMs)}`).join(' | ')} |`);
-    }
-  }
-  L.push('');
-  L.push('Server CPU (fraction of its one core, median) and load-generator CPU at the highest concurrency:');
-  L.push('');
-  L.push('| scenario | ours server | go-templating server | no-op server | load generator (max) |');
-  L.push('| --- | ---: | ---: | ---: | ---: |');
-  const cmax = concurrencies[concurrencies.length - 1] ?? 1;
-  for (const s of scenarios) {
-    const row = (['ours', 'gotemplating', 'noop'] as const).map((k) => cellOf(r, s, cmax, k));
-    if (row.some((x) => x === undefined)) continue;
-    L.push(`| ${s}@${cmax} | ${row.map((x) => fmt(x!.serverCpu.median * 100) + ' %').join(' | ')} | ${fmt(Math.max(...row.map((x) => x!.clientCpu.max)) * 100)} % |`);
+    const q = r.requestBytes[s] ?? {};
+    const p = r.responseBytes[s] ?? {};
+    L.push(`| ${s}: ${SCENARIO_TITLES[s]} | ${ids.map((id) => kib(q[id] ?? Number.NaN)).join(' / ')} | ${ids.map((id) => kib(p[id] ?? Number.NaN)).join(' / ')} |`);
   }
   L.push('');
   if (r.openLoop.length > 0) {
@@ -266,37 +312,40 @@ export function renderMarkdown(r: Results, profile?: Readonly<Record<string, Pro
     L.push('');
   }
   if (r.sizes.length > 0) {
+    const sizeIds = ids.filter((id) => r.sizes.some((x) => x.competitor === id));
     L.push('## Latency against request size (steady state + spec.extra, concurrency 1, ms)');
     L.push('');
-    L.push('| extra spec data | request bytes | ours p50 | go-templating p50 | no-op p50 | ours p99 | go-templating p99 | no-op p99 |');
-    L.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    L.push(`| extra spec data | request bytes (ours) | ${sizeIds.map((id) => `${LABEL[id]} p50`).join(' | ')} | ${sizeIds.map((id) => `${LABEL[id]} p99`).join(' | ')} |`);
+    L.push(`| ---: | ---: | ${sizeIds.map(() => '---:').join(' | ')} | ${sizeIds.map(() => '---:').join(' | ')} |`);
     for (const size of [...new Set(r.sizes.map((x) => x.extraBytes))]) {
-      const row = (['ours', 'gotemplating', 'noop'] as const).map((k) => r.sizes.find((x) => x.extraBytes === size && x.competitor === k));
-      if (row.some((x) => x === undefined)) continue;
+      const row = sizeIds.map((k) => r.sizes.find((x) => x.extraBytes === size && x.competitor === k));
       L.push(
-        `| ${kib(size)} | ${kib(row[0]!.requestBytes)} | ${row.map((x) => fmtMs(x!.p50.median)).join(' | ')} | ${row.map((x) => fmtMs(x!.p99.median)).join(' | ')} |`,
+        `| ${kib(size)} | ${kib(row[0]?.requestBytes ?? Number.NaN)} | ${row.map((x) => fmtMs(x?.p50.median ?? Number.NaN)).join(' | ')} | ${row.map((x) => fmtMs(x?.p99.median ?? Number.NaN)).join(' | ')} |`,
       );
     }
     L.push('');
   }
-  L.push('## Memory and start-up');
-  L.push('');
-  L.push('| competitor | RSS idle after start (MB) | peak RSS, whole run (MB) | cold start: spawn → first answer, median (min–max) ms | listening after (ms) |');
-  L.push('| --- | ---: | ---: | ---: | ---: |');
-  for (const k of ['ours', 'gotemplating', 'noop'] as const) {
-    const m = r.rss[k];
-    const cs = r.coldStart[k];
-    L.push(`| ${LABEL[k]} | ${fmt(m.idle / MB, 1)} | ${fmt(m.peak / MB, 1)} | ${range(cs.total, fmtMs)} | ${fmtMs(cs.listen.median)} |`);
+  const rssIds = ids.filter((id) => r.rss[id] !== undefined);
+  if (rssIds.length > 0) {
+    L.push('## Memory and start-up');
+    L.push('');
+    L.push('| competitor | RSS idle after start (MB) | peak RSS, whole run (MB) | cold start: spawn → first answer, median (min–max) ms | listening after (ms) |');
+    L.push('| --- | ---: | ---: | ---: | ---: |');
+    for (const k of rssIds) {
+      const m = r.rss[k];
+      const cs = r.coldStart[k];
+      L.push(`| ${LABEL[k]} | ${fmt((m?.idle ?? Number.NaN) / MB, 1)} | ${fmt((m?.peak ?? Number.NaN) / MB, 1)} | ${cs === undefined ? 'n/a' : range(cs.total, fmtMs)} | ${cs === undefined ? 'n/a' : fmtMs(cs.listen.median)} |`);
+    }
+    L.push('');
+    L.push('Peak RSS by phase (MB; VmHWM reset at the start of each phase):');
+    L.push('');
+    const phases = Object.keys(r.rss.ours?.peakByPhase ?? {});
+    L.push(`| competitor | ${phases.join(' | ')} |`);
+    L.push(`| --- | ${phases.map(() => '---:').join(' | ')} |`);
+    for (const k of rssIds) L.push(`| ${LABEL[k]} | ${phases.map((p) => fmt((r.rss[k]?.peakByPhase[p] ?? Number.NaN) / MB, 1)).join(' | ')} |`);
+    L.push('');
   }
-  L.push('');
-  L.push('Peak RSS by phase (MB; VmHWM reset at the start of each phase):');
-  L.push('');
-  const phases = Object.keys(r.rss.ours.peakByPhase);
-  L.push(`| competitor | ${phases.join(' | ')} |`);
-  L.push(`| --- | ${phases.map(() => '---:').join(' | ')} |`);
-  for (const k of ['ours', 'gotemplating', 'noop'] as const) L.push(`| ${LABEL[k]} | ${phases.map((p) => fmt((r.rss[k].peakByPhase[p] ?? Number.NaN) / MB, 1)).join(' | ')} |`);
-  L.push('');
-  const allocRows = (['ours', 'noop'] as const).filter((k) => r.allocPerRequest[k] !== undefined);
+  const allocRows = ids.filter((k) => r.allocPerRequest[k] !== undefined);
   if (allocRows.length > 0) {
     L.push('Bytes allocated on the JS heap per request (V8 --trace-gc-nvp, sum of `allocated` between two forced GCs / requests):');
     L.push('');
@@ -314,23 +363,29 @@ export function renderMarkdown(r: Results, profile?: Readonly<Record<string, Pro
   if (r.fairness !== undefined) {
     L.push('## Fairness: the same objects through `crossplane render`');
     L.push('');
-    L.push(`${r.fairness.crossplane.replace(/\n/g, '; ')}. Three composed objects identical field for field in every scenario: **${r.fairness.objectsIdentical ? 'yes' : 'no'}**.`);
+    L.push(`${r.fairness.crossplane.replace(/\n/g, '; ')}.`);
     L.push('');
-    L.push('| scenario | exit codes (ours / go-templating) | objects identical | XR status/conditions differences | result differences |');
-    L.push('| --- | --- | --- | --- | --- |');
-    for (const s of r.fairness.scenarios) {
-      L.push(
-        `| ${s.name} | ${s.exitCodes.ours} / ${s.exitCodes.goTemplating} | ${s.objects.length === 0 ? 'none composed' : `${s.objects.filter((o) => o.identical).length} of ${s.objects.length}`} | ${s.xrDiffs.length === 0 ? 'none' : s.xrDiffs.map((d) => `\`${d.path}\``).join(', ')} | ${s.resultDiffs.length === 0 ? 'none' : `${s.resultDiffs.length} (Warnings only ours emits)`} |`,
-      );
-    }
-    const objectDiffs = r.fairness.scenarios.flatMap((s) => s.objectDiffs.map((d) => ({ ...d, scenario: s.name })));
-    if (objectDiffs.length > 0) {
+    for (const p of r.fairness.peers ?? []) {
+      L.push(`### ${p.label}`);
       L.push('');
-      L.push('Differing object fields:');
+      L.push(`${describePeer(p)}.`);
       L.push('');
-      for (const d of objectDiffs) L.push(`- ${d.scenario}: \`${d.path}\`: ours ${JSON.stringify(d.ours)}, go-templating ${JSON.stringify(d.goTemplating)}`);
+      L.push(`| scenario | exit codes (ours / ${LABEL[p.id as CompetitorId] ?? p.id}) | objects identical | XR status/conditions differences | result and fatal-error differences |`);
+      L.push('| --- | --- | --- | --- | --- |');
+      for (const s of p.scenarios) {
+        L.push(
+          `| ${s.name} | ${s.exitCodes.ours} / ${s.exitCodes.theirs} | ${s.objects.length === 0 ? 'none composed' : `${s.objects.filter((o) => o.identical).length} of ${s.objects.length}`} | ${s.xrDiffs.length === 0 ? 'none' : s.xrDiffs.map((d) => `\`${d.path}\``).join(', ')} | ${s.resultDiffs.length === 0 ? 'none' : s.resultDiffs.map((d) => `\`${d.path}\``).join(', ')} |`,
+        );
+      }
+      const objectDiffs = p.scenarios.flatMap((s) => s.objectDiffs.map((d) => ({ ...d, scenario: s.name })));
+      if (objectDiffs.length > 0) {
+        L.push('');
+        L.push('Differing object fields:');
+        L.push('');
+        for (const d of objectDiffs) L.push(`- ${d.scenario}: \`${d.path}\`: ours ${JSON.stringify(d.ours)}, ${p.id} ${JSON.stringify(d.theirs)}`);
+      }
+      L.push('');
     }
-    L.push('');
   }
   if (profile !== undefined) {
     L.push('## CPU profile of ours (see profile.md)');

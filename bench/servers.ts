@@ -7,7 +7,7 @@ import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import type { InputKind } from './requests.js';
 
-export const COMPETITORS = ['ours', 'gotemplating', 'noop'] as const;
+export const COMPETITORS = ['ours', 'gosdk', 'gotemplating', 'noop'] as const;
 export type CompetitorId = (typeof COMPETITORS)[number];
 
 export interface Competitor {
@@ -25,6 +25,8 @@ export interface Competitor {
 export interface Paths {
   readonly root: string;
   readonly goTemplatingBin: string;
+  /** The Go SDK peer (bench/gosdk/, built by scripts/install-bench-tools.sh). */
+  readonly goSdkBin: string;
   /** What ships: dist/function.mjs (the esbuild bundle), else dist/src/main.js. */
   readonly oursEntry: string;
   /** bench/noop.ts bundled the same way, else dist/bench/noop.js. */
@@ -42,6 +44,16 @@ export function competitors(paths: Paths): Record<CompetitorId, Competitor> {
       args: [paths.oursEntry, '--insecure'],
       env: nodeEnv,
       node: true,
+    },
+    gosdk: {
+      id: 'gosdk',
+      label: 'Go SDK peer (bench/gosdk)',
+      // Same Input as ours: it reads the same pipeline step.
+      input: 'tenant',
+      command: paths.goSdkBin,
+      args: ['--insecure'],
+      env: {},
+      node: false,
     },
     gotemplating: {
       id: 'gotemplating',
