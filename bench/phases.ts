@@ -67,9 +67,14 @@ export async function fairnessPhase(ctx: RunContext, tools: RenderTools): Promis
     const report = checkFairness(ctx.root, tools, target('ours'), fairnessPeers, join(ctx.work, 'fairness'));
     for (const p of report.peers) {
       ctx.log(`  ${describePeer(p)}`);
-      for (const s of p.scenarios) {
-        for (const d of [...s.objectDiffs, ...s.xrDiffs, ...s.resultDiffs]) ctx.log(`    ${s.name}: ${d.path}: ours ${JSON.stringify(d.ours)} ${p.id} ${JSON.stringify(d.theirs)}`);
-      }
+      // The first few differences, shortened: the whole list is in results.json and results.md.
+      const diffs = p.scenarios.flatMap((s) => [...s.objectDiffs, ...s.xrDiffs, ...s.resultDiffs].map((d) => ({ ...d, scenario: s.name })));
+      const short = (v: unknown): string => {
+        const t = JSON.stringify(v) ?? 'undefined';
+        return t.length > 100 ? `${t.slice(0, 100)}…` : t;
+      };
+      for (const d of diffs.slice(0, 8)) ctx.log(`    ${d.scenario}: ${d.path}: ours ${short(d.ours)}, ${p.id} ${short(d.theirs)}`);
+      if (diffs.length > 8) ctx.log(`    … and ${diffs.length - 8} more (results.md: Fairness)`);
       if (!p.objectsIdentical) ctx.notes.push(`The fairness check found differing object fields for ${p.label}: see the Fairness section.`);
     }
     return report;
