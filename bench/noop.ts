@@ -1,6 +1,6 @@
 /**
  * The benchmark's floor: a RunFunction that does nothing, on exactly our stack (Node, grpc-js,
- * the SDK's generated messages, and our own gRPC edge from src/server.ts with its error boundary
+ * the SDK's generated messages, and our own gRPC edge from src/grpc/server.ts with its error boundary
  * and response encoding). It returns the request's desired state unchanged with the request's
  * tag, so what it costs is decoding the request and encoding the desired state back: the part
  * of our function's cost that no change to our composition logic can remove.
