@@ -85,7 +85,7 @@ export function goBinaryVersion(bin: string): string {
 /** bench/noop.ts bundled like dist/function.mjs (scripts/bundle.mjs), so both load alike. */
 export async function bundleNoop(root: string, out: string, log: (msg: string) => void): Promise<string> {
   try {
-    const esbuild = (await import('esbuild')) as typeof import('esbuild');
+    const esbuild = await import('esbuild');
     await esbuild.build({
       entryPoints: [join(root, 'bench/noop.ts')],
       outfile: out,

@@ -146,7 +146,8 @@ function split(text: string): Rendered {
     else if (doc['kind'] === 'PLANAClient') xr = doc;
     else {
       const m = (doc['metadata'] ?? {}) as Obj;
-      composed.set(`${String(doc['kind'])} ${String(m['namespace'] ?? '')}/${String(m['name'])}`, doc);
+      const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+      composed.set(`${text(doc['kind'])} ${text(m['namespace'])}/${text(m['name'])}`, doc);
     }
   }
   return { xr, composed, results };

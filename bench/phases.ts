@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type * as grpc from '@grpc/grpc-js';
 import { GO_TEMPLATING_COMPOSITION, checkFairness, describePeer, type FairnessPeer, type FairnessReport, type RenderTools } from './fairness.js';
 import type { Guard } from './guard.js';
-import { LoadGen, call, checkResponse, newClient, type OpenWindow, type Window } from './loadgen.js';
+import { call, checkResponse, newClient, type LoadGen, type OpenWindow, type Window } from './loadgen.js';
 import type { Cell, CellRep, ColdStart, OpenLoopResult, RunConfig, SizePoint } from './report.js';
 import { EARLIER_DESIRED_RESOURCES, type InputKind, type Requests, type ScenarioId } from './requests.js';
 import { currentRss, peakRss, resetPeakRss, start, stop, waitForPort, type Competitor, type CompetitorId, type Running } from './servers.js';
