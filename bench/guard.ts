@@ -15,7 +15,6 @@ export const QUIET_BUSY = 0.1;
 /** A window is measured again when other processes took more than this of the server core. */
 export const FOREIGN_LIMIT = 0.1;
 const MAX_RETRIES = 2;
-const MAX_WAIT_SECONDS = 180;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -48,6 +47,8 @@ export class Guard {
     readonly serverCore: number,
     readonly clientCore: number,
     private readonly log: (msg: string) => void,
+    /** How long to wait for quiet at most, each time (--max-wait; 180 s by default). */
+    private readonly maxWaitSeconds: number,
   ) {
     this.ours = { [serverCore]: new Set(), [clientCore]: new Set([process.pid]) };
   }
@@ -62,7 +63,7 @@ export class Guard {
   }
 
   /**
-   * Waits until no other process is busy on either core (up to MAX_WAIT_SECONDS), and until our
+   * Waits until no other process is busy on either core (up to maxWaitSeconds), and until our
    * own idle servers have settled (a V8 or Go collection after the last window; up to 10 s).
    */
   async waitForQuiet(why: string): Promise<void> {
@@ -87,9 +88,9 @@ export class Guard {
           this.log(`  ${why}: other processes are busy (core 0 ${(100 * (foreign[0] ?? 0)).toFixed(0)} %, core 1 ${(100 * (foreign[1] ?? 0)).toFixed(0)} %); waiting for quiet`);
           saidForeign = true;
         }
-      } else if (waited > 10) break; // our own servers still busy: measure anyway
-      if (waited > MAX_WAIT_SECONDS) {
-        this.log(`  still busy after ${MAX_WAIT_SECONDS} s: measuring anyway`);
+      } else if (waited > Math.min(10, this.maxWaitSeconds)) break; // our own servers still busy: measure anyway
+      if (waited > this.maxWaitSeconds) {
+        this.log(`  still busy after ${this.maxWaitSeconds} s: measuring anyway`);
         break;
       }
       await sleep(1500);

@@ -23,13 +23,15 @@ export interface Options {
   readonly competitors: readonly CompetitorId[];
   readonly scenarios: readonly ScenarioId[];
   readonly phases: readonly Phase[];
+  /** Longest wait for a quiet machine before a cell, seconds (--max-wait; a smoke run on a busy machine may say 0). */
+  readonly maxWaitSeconds: number;
   /** Profile mode: seconds of load per scenario. */
   readonly profileSeconds: number;
 }
 
 export class UsageError extends Error {}
 
-const KNOWN = ['quick', 'profile', 'write-composition', 'rerender', 'skip-fairness', 'out', 'reps', 'duration', 'warmup', 'help', 'competitors', 'scenarios', 'concurrency', 'phases'];
+const KNOWN = ['quick', 'profile', 'write-composition', 'rerender', 'skip-fairness', 'out', 'reps', 'duration', 'warmup', 'help', 'competitors', 'scenarios', 'concurrency', 'phases', 'max-wait'];
 
 export function parseOptions(argv: readonly string[], serverCore: number, clientCore: number): Options {
   for (const a of argv) {
@@ -91,6 +93,7 @@ export function parseOptions(argv: readonly string[], serverCore: number, client
     competitors,
     scenarios: list('scenarios', SCENARIOS, SCENARIOS),
     phases: list('phases', PHASES, PHASES),
+    maxWaitSeconds: option('max-wait') === '0' ? 0 : num('max-wait', 180),
     profileSeconds: num('duration', quick ? 2 : 10),
   };
 }

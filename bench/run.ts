@@ -13,7 +13,8 @@
  * Options: --out=DIR, --reps=N, --duration=SECONDS, --warmup=SECONDS, --skip-fairness,
  * --competitors=ours,gosdk,... --scenarios=first,steady,... --concurrency=1,16,64
  * --phases=closed,sizes,open,cold,alloc (single cells: e.g. --phases=closed --scenarios=steady
- * --concurrency=16 --competitors=ours,gosdk; such a run writes to .cache/bench/partial/).
+ * --concurrency=16 --competitors=ours,gosdk; such a run writes to .cache/bench/partial/),
+ * --max-wait=SECONDS (longest wait for a quiet machine before a cell; 180 by default).
  * Expects `npm run build && npm run bench:build`, scripts/install-bench-tools.sh and (for the
  * fairness check) scripts/install-tools.sh crossplane core to have run.
  *
@@ -119,7 +120,7 @@ async function measure(o: Options, outDir: string): Promise<void> {
   const all = competitors({ root, goTemplatingBin, goSdkBin, oursEntry, noopEntry });
   log(`ours: ${oursEntry.replace(`${root}/`, '')}; competitors: ${ids.join(', ')}`);
   const lg = new LoadGen(loadgenBin, CLIENT_CORE);
-  const guard = new Guard(root, SERVER_CORE, CLIENT_CORE, log);
+  const guard = new Guard(root, SERVER_CORE, CLIENT_CORE, log, o.maxWaitSeconds);
   guard.own(CLIENT_CORE, lg.pid);
   const ctx: RunContext = { root, config: o.config, guard, lg, log, work, requests: new Requests(root), ids, scenarios: o.scenarios, all, notes: [...source.warnings] };
   try {
