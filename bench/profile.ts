@@ -79,8 +79,11 @@ const OUR_PARTS = [
   'warnings',
 ] as const;
 
-const isRequestDecode = (cf: CallFrame): boolean => cf.functionName === 'requestDeserialize';
-const isResponseEncode = (cf: CallFrame): boolean => cf.functionName === 'encode' && /dist\/src\/server\.js$/.test(cf.url);
+// Our own request decoder (src/grpc/request.ts decodeRequest, grpc-js's requestDeserialize), or
+// the generated one of older builds.
+const isRequestDecode = (cf: CallFrame): boolean =>
+  cf.functionName === 'requestDeserialize' || (cf.functionName === 'decodeRequest' && /dist\/src\/grpc\/request\.js$/.test(cf.url));
+const isResponseEncode = (cf: CallFrame): boolean => cf.functionName === 'encode' && /dist\/src\/(grpc\/)?server\.js$/.test(cf.url);
 const isRunFunction = (cf: CallFrame): boolean => cf.functionName === 'runFunction' && /dist\/src\/fn\.js$/.test(cf.url);
 const isOurs = (cf: CallFrame): boolean => /\/dist\/src\//.test(cf.url);
 
@@ -91,7 +94,9 @@ function category(stack: readonly CallFrame[]): string {
   if (leaf.functionName === '(program)') return '(program): V8 and native work not attributed to a JS function';
   const struct = (cf: CallFrame): boolean => cf.url.includes('/protobuf/struct.js');
   if (stack.some(isRequestDecode)) {
-    return stack.some(struct) ? 'request decode: google.protobuf.Struct (SDK, ts-proto)' : 'request decode: other messages';
+    if (stack.some(struct)) return 'request decode: google.protobuf.Struct (SDK, ts-proto)';
+    if (stack.some((cf) => /dist\/src\/grpc\/request\.js$/.test(cf.url))) return 'request decode: src/grpc/request.ts (our decoder)';
+    return 'request decode: other messages';
   }
   if (stack.some(isResponseEncode)) {
     if (stack.some((cf) => struct(cf) && cf.functionName === 'wrap')) return 'response encode: Struct.wrap (JS object → Struct message)';
@@ -114,8 +119,8 @@ function category(stack: readonly CallFrame[]): string {
 
 /** Inclusive figures for a few functions, to relate the categories to the code. */
 const INCLUSIVE: ReadonlyArray<readonly [string, (cf: CallFrame) => boolean]> = [
-  ['RunFunctionRequest decode (requestDeserialize)', isRequestDecode],
-  ['RunFunctionResponse encode (server.ts encode)', isResponseEncode],
+  ['RunFunctionRequest decode (src/grpc/request.ts decodeRequest)', isRequestDecode],
+  ['RunFunctionResponse encode (src/grpc/server.ts encode)', isResponseEncode],
   ['runFunction', isRunFunction],
   ['parseInput (its JSON.stringify cache key is inlined into it)', (cf) => cf.functionName === 'parseInput'],
   ['buildFilestoreJob (JSON.stringify and sha256 of the Job spec inlined into it)', (cf) => cf.functionName === 'buildFilestoreJob'],
