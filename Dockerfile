@@ -24,9 +24,10 @@ FROM ${BASE_IMAGE}
 ENV NODE_ENV=production
 # V8's heap, sized for the memory limit of examples/production/runtime-config.yaml (256Mi; keep
 # the two together). Under a full-speed soak, Node 24 with V8's defaults (sized from the host's
-# memory, not the container's) peaked at ~247 MiB RSS; with 8 MiB semi-spaces at ~125 MiB (idle:
-# 69 MiB). The old-generation cap makes V8 collect hard before the container limit, not after.
-ENV NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=8"
+# memory, not the container's) peaked at ~247 MiB RSS; with 8 MiB semi-spaces at ~125 MiB, with
+# 2 MiB at ~115 MiB and the same throughput (idle: 69 MiB; bench/results/results.md). The
+# old-generation cap makes V8 collect hard before the container limit, not after.
+ENV NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=2"
 WORKDIR /fn
 COPY --from=build /fn/dist/function.mjs /fn/dist/function.mjs.LEGAL.txt ./
 # Crossplane runs the function with TLS_SERVER_CERTS_DIR set and calls it on 9443; its

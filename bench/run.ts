@@ -191,10 +191,10 @@ async function benchmark(
   const root = ctx.root;
   const versionOf: Record<CompetitorId, () => string> = {
     ours: () =>
-      `function-plana-tenant ${packageVersion(root)} (${describe}; ${ctx.all.ours.args[0]?.replace(`${root}/`, '')}), Node ${process.version}, @grpc/grpc-js ${depVersion(root, '@grpc/grpc-js')}, SDK ${depVersion(root, '@crossplane-org/function-sdk-typescript')}`,
+      `function-plana-tenant ${packageVersion(root)} (${describe}; ${ctx.all.ours.args[0]?.replace(`${root}/`, '')}), Node ${process.version} with the image's NODE_OPTIONS "${ctx.all.ours.env['NODE_OPTIONS'] ?? ''}", @grpc/grpc-js ${depVersion(root, '@grpc/grpc-js')}, SDK ${depVersion(root, '@crossplane-org/function-sdk-typescript')}`,
     gosdk: () => goBinaryVersion(bins.goSdkBin),
     gotemplating: () => goBinaryVersion(bins.goTemplatingBin),
-    noop: () => `bench/noop.ts on our gRPC edge (${ctx.all.noop.args[0]?.replace(`${root}/`, '')}), Node ${process.version}`,
+    noop: () => `bench/noop.ts on our gRPC edge (${ctx.all.noop.args[0]?.replace(`${root}/`, '')}), Node ${process.version}, the same NODE_OPTIONS`,
   };
   const partial: Omit<Results, 'goals'> = {
     date: new Date().toISOString(),

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
+import { join } from 'node:path';
 import type { InputKind } from './requests.js';
 
 export const COMPETITORS = ['ours', 'gosdk', 'gotemplating', 'noop'] as const;
@@ -33,8 +34,19 @@ export interface Paths {
   readonly noopEntry: string;
 }
 
+/**
+ * NODE_OPTIONS as the image sets them (the Dockerfile's `ENV NODE_OPTIONS=...`), so that ours and
+ * the no-op run with the heap flags that ship and the peak RSS measured is the one a pod sees.
+ */
+export function imageNodeOptions(root: string): string {
+  const m = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'));
+  if (m?.[1] === undefined) throw new Error('Dockerfile: no ENV NODE_OPTIONS="..." line');
+  return m[1];
+}
+
 export function competitors(paths: Paths): Record<CompetitorId, Competitor> {
-  const nodeEnv = { NODE_ENV: 'production' }; // as the Dockerfile runs it
+  // As the Dockerfile runs it.
+  const nodeEnv = { NODE_ENV: 'production', NODE_OPTIONS: imageNodeOptions(paths.root) };
   return {
     ours: {
       id: 'ours',

@@ -9,6 +9,7 @@
  * Writes bench/results/soak.json and bench/results/soak.md.
  */
 import { spawn } from 'node:child_process';
+import { imageNodeOptions } from './servers.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -57,7 +58,11 @@ const mix: Array<{ name: string; req: RunFunctionRequest; fatal: boolean }> = [
 const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
-const child = spawn(process.execPath, ['dist/function.mjs', '--insecure', '--address=127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+// With the heap flags the image ships, as a pod runs it.
+const child = spawn(process.execPath, ['dist/function.mjs', '--insecure', '--address=127.0.0.1:0'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...process.env, NODE_ENV: 'production', NODE_OPTIONS: imageNodeOptions('.') },
+});
 const port = await new Promise<number>((resolve, reject) => {
   let buffered = '';
   child.stdout.on('data', (chunk: Buffer) => {
