@@ -15,10 +15,10 @@ FROM ${BUILD_IMAGE} AS build
 WORKDIR /fn
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/bundle.mjs ./scripts/bundle.mjs
 COPY src ./src
-RUN npx tsc -p tsconfig.json --noEmit && node scripts/bundle.mjs
+RUN npx tsc -p tsconfig.build.json && node scripts/bundle.mjs
 
 FROM ${BASE_IMAGE}
 ENV NODE_ENV=production

@@ -20,7 +20,7 @@
 # variant, packages, dpkg filters); with Node added it is imported once into buildah's store,
 # .cache/image/storage-<driver>/ (overlay when the kernel allows it, else vfs; override with
 # BUILDAH_STORAGE_DRIVER). The image is rebuilt only when an input changed: the Dockerfile,
-# .dockerignore, package.json, package-lock.json, .npmrc, tsconfig.json, src/, the bases (and
+# .dockerignore, package.json, package-lock.json, .npmrc, tsconfig.json, tsconfig.build.json, src/, the bases (and
 # so the pinned Node), this script and scripts/image-lib.sh.
 # The build stages reach the npm registry; the host's CA bundle is bind-mounted into them
 # (for TLS-intercepting proxies) and npm's cache lives in .cache/image/npm-cache.
@@ -102,7 +102,7 @@ stamp="$out/$IMAGE_NAME.inputs"
 inputs="$(
   {
     printf '%s\n' "$runtime_base" "$build_base"
-    find Dockerfile .dockerignore package.json package-lock.json .npmrc tsconfig.json src scripts/build-image.sh scripts/image-lib.sh scripts/bundle.mjs \
+    find Dockerfile .dockerignore package.json package-lock.json .npmrc tsconfig.json tsconfig.build.json src scripts/build-image.sh scripts/image-lib.sh scripts/bundle.mjs \
       -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
   } | sha256sum | cut -c1-64
 )"

@@ -38,7 +38,7 @@ export const withReference = (readme: string): string => withBlock(readme, INPUT
 /** README text with every generated table replaced by the current one. */
 export const withGenerated = (readme: string): string => [INPUT_BLOCK, XR_BLOCK, XR_STATUS_BLOCK].reduce(withBlock, readme);
 
-if (process.argv[1]?.endsWith('gen-package.js') === true) {
+if (process.argv[1]?.endsWith('gen-package.ts') === true) {
   writeFileSync(CRD_PATH, inputCrdYaml());
   for (const variant of XRD_VARIANTS) writeFileSync(variant.file, xrdYaml(variant));
   writeFileSync(README_PATH, withGenerated(readFileSync(README_PATH, 'utf8')));
