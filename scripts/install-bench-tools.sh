@@ -3,7 +3,8 @@
 #
 # Builds (from the Go module proxy, with the local Go toolchain) and caches under
 # <repo>/.cache/tools/ (git-ignored):
-#   go-templating  function-go-templating v0.12.3   .cache/tools/function-go-templating-v0.12.3/function-go-templating
+#   go-templating  function-go-templating (GO_TEMPLATING_VERSION in scripts/versions.sh)
+#                  .cache/tools/function-go-templating-VERSION/function-go-templating
 #   loadgen        the benchmark's grpc-go load     .cache/tools/bench-loadgen-<source hash>/loadgen
 #                  generator, from bench/loadgen/ (its go.mod and go.sum pin grpc-go), keyed by
 #                  a hash of its sources so that an edit rebuilds it
@@ -16,18 +17,14 @@
 #   scripts/install-bench-tools.sh loadgen   # only the named tool
 #   source .cache/tools/bench-env.sh         # FUNCTION_GO_TEMPLATING_BIN, BENCH_LOADGEN_BIN, BENCH_GOSDK_BIN
 #
-# The version: the newest release the proxy serves. The proxy answers 403 to @v/list for this
-# module here (so `go list -m -versions` prints nothing), and to v0.12.2 (the newest tag in a
-# snapshot of the repository), but serves v0.12.3 (tagged 2026-07-27, commit 185090adb547).
-#
 # A tool already present in the cache is reused as is. The build happens in a temporary folder
 # next to its final place and is renamed into place only once complete, so an interrupted run
 # never leaves something a later run would mistake for a finished build. Nothing is vendored:
 # sources stay in the Go module cache (GOMODCACHE, default ~/go/pkg/mod). Nothing from here is
-# committed. Same style and same scratch-module technique as scripts/install-tools.sh.
-set -euo pipefail
+# committed. Same library (scripts/install-lib.sh) as scripts/install-tools.sh.
+# shellcheck source=scripts/install-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/install-lib.sh"
 
-. "$(dirname "${BASH_SOURCE[0]}")/versions.sh" # GO_TEMPLATING_VERSION
 GO_TEMPLATING_PKG="github.com/crossplane-contrib/function-go-templating"
 
 usage() {
@@ -44,9 +41,6 @@ Afterwards: source .cache/tools/bench-env.sh
 EOF
 }
 
-log() { printf '[install-bench-tools] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
 selected=()
 if [[ $# -eq 0 ]]; then
   selected=(go-templating loadgen gosdk)
@@ -62,19 +56,8 @@ else
     esac
   done
 fi
-want() {
-  local t
-  for t in "${selected[@]}"; do [[ "${t}" == "$1" ]] && return 0; done
-  return 1
-}
 
-script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
-repo_root="$(cd "${script_dir}/.." && pwd -P)"
 cache_dir="${repo_root}/.cache/tools"
-
-# ---------------------------------------------------------------- environment
-# shellcheck source=scripts/go-tools-lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/go-tools-lib.sh"
 go_tools_setup bench
 
 
@@ -82,24 +65,9 @@ go_tools_setup bench
 gt_dir="${cache_dir}/function-go-templating-${GO_TEMPLATING_VERSION}"
 gt_bin="${gt_dir}/function-go-templating"
 
-# Built as a dependency of a throwaway scratch module rather than with
-# 'go install PKG@VERSION': go install looks up the module's version list for its deprecation
-# check and fails hard on the proxy's 403 for @v/list; 'go get' only warns. The module has no
-# replace directives, so the scratch module's build list is the one 'go install' would use.
+# As a dependency of a scratch module (install-lib.sh's go_build_tool says why).
 install_go_templating() {
-  if [[ -x "${gt_bin}" ]]; then
-    log "function-go-templating ${GO_TEMPLATING_VERSION}: cached (${gt_bin})"
-    return 0
-  fi
-  local start tmp
-  start=$(date +%s)
-  log "function-go-templating ${GO_TEMPLATING_VERSION}: building (a minute or two the first time)"
-  new_tmp tmp "function-go-templating-${GO_TEMPLATING_VERSION}"
-  go_build_tool function-go-templating "${tmp}/function-go-templating" "${GO_TEMPLATING_PKG}" "${GO_TEMPLATING_VERSION}" "${LDFLAGS}"
-  printf '%s %s\n' "${GO_TEMPLATING_PKG}" "${GO_TEMPLATING_VERSION}" >"${tmp}/SOURCE"
-  go version >>"${tmp}/SOURCE"
-  publish "${tmp}" "${gt_dir}"
-  log "function-go-templating ${GO_TEMPLATING_VERSION}: built in $(elapsed "${start}")"
+  go_install_tool function-go-templating "${GO_TEMPLATING_VERSION}" "${gt_dir}" "${GO_TEMPLATING_PKG}" "${LDFLAGS}"
 }
 
 # The load generator and the Go SDK peer are this repository's own sources: nothing to pin but
@@ -120,10 +88,7 @@ gosdk_bin="${gosdk_dir}/function-plana-tenant-gosdk"
 # install_local NAME SRC HASH DIR BIN: go build of one of this repository's Go modules.
 install_local() {
   local name="$1" src="$2" hash="$3" dir="$4" bin="$5" start tmp
-  if [[ -x "${bin}" ]]; then
-    log "${name} ${hash}: cached (${bin})"
-    return 0
-  fi
+  cached "${name} ${hash}" "${bin}" && return 0
   start=$(date +%s)
   log "${name} ${hash}: building ${src#"${repo_root}/"}"
   new_tmp tmp "bench-${name}-${hash}"
@@ -145,11 +110,10 @@ want gosdk && install_local gosdk "${gosdk_src}" "${gosdk_hash}" "${gosdk_dir}" 
 env_file="${cache_dir}/bench-env.sh"
 {
   printf '# Generated by scripts/install-bench-tools.sh; source it: . %s\n' "${env_file}"
-  [[ -x "${gt_bin}" ]] && printf 'export FUNCTION_GO_TEMPLATING_BIN=%q\n' "${gt_bin}"
-  [[ -x "${gt_bin}" ]] && printf 'export FUNCTION_GO_TEMPLATING_VERSION=%q\n' "${GO_TEMPLATING_VERSION}"
-  [[ -x "${loadgen_bin}" ]] && printf 'export BENCH_LOADGEN_BIN=%q\n' "${loadgen_bin}"
-  [[ -x "${gosdk_bin}" ]] && printf 'export BENCH_GOSDK_BIN=%q\n' "${gosdk_bin}"
-  true
+  env_export FUNCTION_GO_TEMPLATING_BIN "${gt_bin}"
+  env_export FUNCTION_GO_TEMPLATING_VERSION "${GO_TEMPLATING_VERSION}" "${gt_bin}"
+  env_export BENCH_LOADGEN_BIN "${loadgen_bin}"
+  env_export BENCH_GOSDK_BIN "${gosdk_bin}"
 } | write_env_file "${env_file}"
 log "environment (also in ${env_file}):"
 grep '^export ' "${env_file}"

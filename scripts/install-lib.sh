@@ -104,6 +104,13 @@ publish() {
   mv -T "${staged}" "${final}"
 }
 
+# env_export NAME VALUE [PATH]: the env file's `export NAME=VALUE` line, when PATH (default: VALUE)
+# exists: a tool not installed is left out rather than named.
+env_export() {
+  [[ -e "${3:-$2}" ]] && printf 'export %s=%q\n' "$1" "$2"
+  return 0
+}
+
 write_env_file() {
   local file="$1" tmp
   tmp="$(mktemp "${cache_dir}/${tmp_prefix}env.XXXXXX")"
