@@ -128,7 +128,9 @@ function panelSvg(p: Panel, x0: number, y0: number, w: number, h: number): strin
     const valid = s.points.filter((q) => Number.isFinite(q.y) && (!p.yLog || q.y > 0));
     if (valid.length === 0) continue;
     const d = valid.map((q, i) => `${i === 0 ? 'M' : 'L'}${f(sx(q.x))},${f(sy(q.y))}`).join(' ');
-    out.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash === undefined ? '' : ` stroke-dasharray="${s.dash}"`}/>`);
+    out.push(
+      `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash === undefined ? '' : ` stroke-dasharray="${s.dash}"`}/>`,
+    );
     for (const q of valid) {
       const X = sx(q.x);
       if (q.lo !== undefined && q.hi !== undefined && Number.isFinite(q.lo) && Number.isFinite(q.hi) && (!p.yLog || q.lo > 0)) {
@@ -136,7 +138,9 @@ function panelSvg(p: Panel, x0: number, y0: number, w: number, h: number): strin
         out.push(`<line x1="${f(X - 3)}" x2="${f(X + 3)}" y1="${f(sy(q.lo))}" y2="${f(sy(q.lo))}" stroke="${s.color}"/>`);
         out.push(`<line x1="${f(X - 3)}" x2="${f(X + 3)}" y1="${f(sy(q.hi))}" y2="${f(sy(q.hi))}" stroke="${s.color}"/>`);
       }
-      out.push(`<circle cx="${f(X)}" cy="${f(sy(q.y))}" r="3" fill="${s.color}"><title>${esc(`${s.name}: ${fmtTick(q.y)}`)}</title></circle>`);
+      out.push(
+        `<circle cx="${f(X)}" cy="${f(sy(q.y))}" r="3" fill="${s.color}"><title>${esc(`${s.name}: ${fmtTick(q.y)}`)}</title></circle>`,
+      );
     }
   }
   out.push(`</g>`);
@@ -150,7 +154,9 @@ export function renderChart(spec: ChartSpec): string {
   const legendHeight = 30;
   const height = header + legendHeight + spec.rows.length * rowHeight + 10;
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
+  );
   out.push(
     `<style>.frame{fill:none;stroke:#999}.grid{stroke:#e4e4e4}.tick{font-size:10px;fill:#444}.axis{font-size:11px;fill:#222}.ptitle{font-size:12px;font-weight:bold;fill:#222}.title{font-size:17px;font-weight:bold}.sub{font-size:11px;fill:#555}.legend{font-size:12px}</style>`,
   );
@@ -161,7 +167,9 @@ export function renderChart(spec: ChartSpec): string {
   const legendSeries = spec.rows[0]?.[0]?.series ?? [];
   let lx = 16;
   for (const s of legendSeries) {
-    out.push(`<line x1="${lx}" x2="${lx + 26}" y1="${header + 8}" y2="${header + 8}" stroke="${s.color}" stroke-width="3"${s.dash === undefined ? '' : ` stroke-dasharray="${s.dash}"`}/>`);
+    out.push(
+      `<line x1="${lx}" x2="${lx + 26}" y1="${header + 8}" y2="${header + 8}" stroke="${s.color}" stroke-width="3"${s.dash === undefined ? '' : ` stroke-dasharray="${s.dash}"`}/>`,
+    );
     out.push(`<text x="${lx + 32}" y="${header + 12}" class="legend">${esc(s.name)}</text>`);
     lx += 40 + s.name.length * 7;
   }

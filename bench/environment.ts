@@ -41,7 +41,8 @@ export function pinSelf(core: number): void {
   // and the load generator run on the main thread.
 }
 
-export const packageVersion = (root: string): string => (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+export const packageVersion = (root: string): string =>
+  (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 
 export const depVersion = (root: string, name: string): string =>
   (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
@@ -71,7 +72,8 @@ export function sourceState(root: string): SourceState {
   walk(join(root, 'src'));
   for (const built of ['dist/function.mjs', 'dist/src/main.js']) {
     const f = join(root, built);
-    if (existsSync(f) && statSync(f).mtimeMs < newest) warnings.push(`${built} is older than src/: run npm run build (the figures are for an older build)`);
+    if (existsSync(f) && statSync(f).mtimeMs < newest)
+      warnings.push(`${built} is older than src/: run npm run build (the figures are for an older build)`);
   }
   return { describe: gitDescribe(root), warnings };
 }

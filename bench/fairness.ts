@@ -108,11 +108,21 @@ export function checkCompositionUpToDate(root: string): void {
     // reported below
   }
   if (have !== want) {
-    throw new Error(`${GO_TEMPLATING_COMPOSITION} does not match bench/go-templating-input.yaml: run node dist/bench/run.js --write-composition`);
+    throw new Error(
+      `${GO_TEMPLATING_COMPOSITION} does not match bench/go-templating-input.yaml: run node dist/bench/run.js --write-composition`,
+    );
   }
 }
 
-function render(root: string, tools: RenderTools, xr: string, composition: string, functions: string, observed: string | undefined, target: string): { code: number; stdout: string; stderr: string } {
+function render(
+  root: string,
+  tools: RenderTools,
+  xr: string,
+  composition: string,
+  functions: string,
+  observed: string | undefined,
+  target: string,
+): { code: number; stdout: string; stderr: string } {
   const args = [
     'render',
     xr,
@@ -137,7 +147,9 @@ interface Rendered {
 }
 
 function split(text: string): Rendered {
-  const docs = parseAllDocuments(text).map((d) => d.toJS() as Obj | null).filter((d): d is Obj => d !== null);
+  const docs = parseAllDocuments(text)
+    .map((d) => d.toJS() as Obj | null)
+    .filter((d): d is Obj => d !== null);
   const composed = new Map<string, Obj>();
   let xr: Obj | undefined;
   const results: Obj[] = [];
@@ -181,9 +193,16 @@ function withoutTimestamps(xr: Obj | undefined): unknown {
 const resultKey = (r: Obj): string => `${String(r['severity'])} ${String(r['reason'])}: ${String(r['message'])}`;
 
 /** The fatal error `crossplane render` prints (its last stderr line), when it refused. */
-const fatalLine = (r: { code: number; stderr: string }): string | undefined => (r.code === 0 ? undefined : r.stderr.trim().split('\n').at(-1));
+const fatalLine = (r: { code: number; stderr: string }): string | undefined =>
+  r.code === 0 ? undefined : r.stderr.trim().split('\n').at(-1);
 
-function compare(name: string, xr: string, observed: string | undefined, ours: ReturnType<typeof render>, theirs: ReturnType<typeof render>): FairnessScenario {
+function compare(
+  name: string,
+  xr: string,
+  observed: string | undefined,
+  ours: ReturnType<typeof render>,
+  theirs: ReturnType<typeof render>,
+): FairnessScenario {
   const a = split(ours.stdout);
   const b = split(theirs.stdout);
   const objectDiffs: FieldDiff[] = [];
@@ -204,7 +223,13 @@ function compare(name: string, xr: string, observed: string | undefined, ours: R
   return { name, xr, observed, exitCodes: { ours: ours.code, theirs: theirs.code }, objects, objectDiffs, xrDiffs, resultDiffs };
 }
 
-export function checkFairness(root: string, tools: RenderTools, oursTarget: string, peers: readonly FairnessPeer[], workDir: string): FairnessReport {
+export function checkFairness(
+  root: string,
+  tools: RenderTools,
+  oursTarget: string,
+  peers: readonly FairnessPeer[],
+  workDir: string,
+): FairnessReport {
   checkCompositionUpToDate(root);
   mkdirSync(workDir, { recursive: true });
   const version = spawnSync(tools.crossplaneBin, ['version', '--client'], { encoding: 'utf8' });
@@ -238,7 +263,9 @@ export function checkFairness(root: string, tools: RenderTools, oursTarget: stri
 export function describePeer(p: PeerFairness): string {
   const n = p.scenarios.length;
   const objects = p.scenarios.filter((s) => s.objectDiffs.length === 0 && s.exitCodes.ours === s.exitCodes.theirs).length;
-  const all = p.scenarios.filter((s) => s.objectDiffs.length === 0 && s.xrDiffs.length === 0 && s.resultDiffs.length === 0 && s.exitCodes.ours === s.exitCodes.theirs).length;
+  const all = p.scenarios.filter(
+    (s) => s.objectDiffs.length === 0 && s.xrDiffs.length === 0 && s.resultDiffs.length === 0 && s.exitCodes.ours === s.exitCodes.theirs,
+  ).length;
   const diffs = p.scenarios.reduce((k, s) => k + s.objectDiffs.length, 0);
   return `${p.label}: composed objects identical in ${objects} of ${n} scenarios${diffs > 0 ? ` (${diffs} differing fields)` : ''}; objects, XR status and conditions, results and fatal errors all identical in ${all} of ${n}`;
 }

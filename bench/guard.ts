@@ -85,7 +85,9 @@ export class Guard {
       if (foreignBusy) {
         foreignWait += 2;
         if (!saidForeign) {
-          this.log(`  ${why}: other processes are busy (core 0 ${(100 * (foreign[0] ?? 0)).toFixed(0)} %, core 1 ${(100 * (foreign[1] ?? 0)).toFixed(0)} %); waiting for quiet`);
+          this.log(
+            `  ${why}: other processes are busy (core 0 ${(100 * (foreign[0] ?? 0)).toFixed(0)} %, core 1 ${(100 * (foreign[1] ?? 0)).toFixed(0)} %); waiting for quiet`,
+          );
           saidForeign = true;
         }
       } else if (waited > Math.min(10, this.maxWaitSeconds)) break; // our own servers still busy: measure anyway
@@ -121,7 +123,11 @@ export class Guard {
 
   /** Scheduling stalls on the server core while nothing of ours runs (bench/hiccup.ts). */
   hiccupProbe(seconds: number): Hiccups {
-    const r = spawnSync('taskset', ['-c', String(this.serverCore), process.execPath, join(this.root, 'dist/bench/hiccup.js'), String(seconds)], { encoding: 'utf8' });
+    const r = spawnSync(
+      'taskset',
+      ['-c', String(this.serverCore), process.execPath, join(this.root, 'dist/bench/hiccup.js'), String(seconds)],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`hiccup probe failed: ${r.stderr}`);
     return JSON.parse(r.stdout) as Hiccups;
   }

@@ -124,7 +124,14 @@ export class LoadGen {
    * Closed loop on the connection named `conn` (created on first use): `concurrency` calls in
    * flight for at least `durationMs` and until `minCompleted` calls completed.
    */
-  async closed(conn: string, target: string, requestFile: string, concurrency: number, durationMs: number, minCompleted = 0): Promise<Window> {
+  async closed(
+    conn: string,
+    target: string,
+    requestFile: string,
+    concurrency: number,
+    durationMs: number,
+    minCompleted = 0,
+  ): Promise<Window> {
     const r = await this.send({ conn, target, request: requestFile, mode: 'closed', concurrency, durationMs, minCompleted });
     return {
       completed: r.completed,

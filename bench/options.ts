@@ -31,7 +31,23 @@ export interface Options {
 
 export class UsageError extends Error {}
 
-const KNOWN = ['quick', 'profile', 'write-composition', 'rerender', 'skip-fairness', 'out', 'reps', 'duration', 'warmup', 'help', 'competitors', 'scenarios', 'concurrency', 'phases', 'max-wait'];
+const KNOWN = [
+  'quick',
+  'profile',
+  'write-composition',
+  'rerender',
+  'skip-fairness',
+  'out',
+  'reps',
+  'duration',
+  'warmup',
+  'help',
+  'competitors',
+  'scenarios',
+  'concurrency',
+  'phases',
+  'max-wait',
+];
 
 export function parseOptions(argv: readonly string[], serverCore: number, clientCore: number): Options {
   for (const a of argv) {
@@ -51,13 +67,23 @@ export function parseOptions(argv: readonly string[], serverCore: number, client
     const v = option(name);
     if (v === undefined) return [...fallback];
     const items = v.split(',').filter((x) => x !== '');
-    for (const x of items) if (!(allowed as readonly string[]).includes(x)) throw new UsageError(`--${name}=${v}: ${JSON.stringify(x)} is not one of ${allowed.join(', ')}`);
+    for (const x of items)
+      if (!(allowed as readonly string[]).includes(x))
+        throw new UsageError(`--${name}=${v}: ${JSON.stringify(x)} is not one of ${allowed.join(', ')}`);
     if (items.length === 0) throw new UsageError(`--${name}= is empty`);
     return allowed.filter((x) => items.includes(x));
   };
 
   const quick = flag('quick');
-  const mode: Mode = flag('help') ? 'help' : flag('write-composition') ? 'write-composition' : flag('rerender') ? 'rerender' : flag('profile') ? 'profile' : 'benchmark';
+  const mode: Mode = flag('help')
+    ? 'help'
+    : flag('write-composition')
+      ? 'write-composition'
+      : flag('rerender')
+        ? 'rerender'
+        : flag('profile')
+          ? 'profile'
+          : 'benchmark';
   const concurrencyOption = option('concurrency');
   const concurrency =
     concurrencyOption === undefined
@@ -66,7 +92,8 @@ export function parseOptions(argv: readonly string[], serverCore: number, client
         : [1, 16, 64]
       : concurrencyOption.split(',').map((c) => {
           const n = Number(c);
-          if (!Number.isSafeInteger(n) || n < 1 || n > 1024) throw new UsageError(`--concurrency=${concurrencyOption}: ${JSON.stringify(c)} is not an integer from 1 to 1024`);
+          if (!Number.isSafeInteger(n) || n < 1 || n > 1024)
+            throw new UsageError(`--concurrency=${concurrencyOption}: ${JSON.stringify(c)} is not an integer from 1 to 1024`);
           return n;
         });
   // Ours is what every ratio is about: always measured.

@@ -7,12 +7,29 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as grpc from '@grpc/grpc-js';
-import { GO_TEMPLATING_COMPOSITION, checkFairness, describePeer, type FairnessPeer, type FairnessReport, type RenderTools } from './fairness.js';
+import {
+  GO_TEMPLATING_COMPOSITION,
+  checkFairness,
+  describePeer,
+  type FairnessPeer,
+  type FairnessReport,
+  type RenderTools,
+} from './fairness.js';
 import type { Guard } from './guard.js';
 import { call, checkResponse, newClient, type LoadGen, type OpenWindow, type Window } from './loadgen.js';
 import type { Cell, CellRep, ColdStart, OpenLoopResult, RunConfig, SizePoint } from './report.js';
 import { EARLIER_DESIRED_RESOURCES, type InputKind, type Requests, type ScenarioId } from './requests.js';
-import { currentRss, peakRss, resetPeakRss, start, stop, waitForPort, type Competitor, type CompetitorId, type Running } from './servers.js';
+import {
+  currentRss,
+  peakRss,
+  resetPeakRss,
+  start,
+  stop,
+  waitForPort,
+  type Competitor,
+  type CompetitorId,
+  type Running,
+} from './servers.js';
 import { round, spread, summarize } from './stats.js';
 
 const KiB = 1024;
@@ -60,7 +77,8 @@ export async function fairnessPhase(ctx: RunContext, tools: RenderTools): Promis
   ctx.log(`fairness: crossplane render of every example through ours and ${peers.join(', ')}`);
   const started: Running[] = [];
   try {
-    for (const id of ['ours' as const, ...peers]) started.push(await start(ctx.all[id], { core: ctx.config.serverCore, logFile: logFile(ctx, `fairness-${id}`) }));
+    for (const id of ['ours' as const, ...peers])
+      started.push(await start(ctx.all[id], { core: ctx.config.serverCore, logFile: logFile(ctx, `fairness-${id}`) }));
     for (const r of started) await waitForPort(r);
     const target = (id: CompetitorId): string => started.find((r) => r.competitor.id === id)?.target ?? '';
     const fairnessPeers: FairnessPeer[] = peers.map((id) => ({ id, label: ctx.all[id].label, ...FAIRNESS_FILES[id]!, target: target(id) }));
@@ -190,7 +208,13 @@ function repOf(w: Window, serverCpu: number, foreignCpu = Number.NaN): CellRep {
   };
 }
 
-function cellFrom(scenario: ScenarioId, concurrency: number, competitor: CompetitorId, reps: CellRep[], firstError: string | undefined): Cell {
+function cellFrom(
+  scenario: ScenarioId,
+  concurrency: number,
+  competitor: CompetitorId,
+  reps: CellRep[],
+  firstError: string | undefined,
+): Cell {
   return {
     scenario,
     concurrency,
@@ -223,7 +247,9 @@ export async function closedLoop(ctx: RunContext, servers: Servers, bytes: Reque
         const check = checkResponse(await call(servers.client(id, 'probe'), need(bytes[scenario][id], `${id} request`)));
         if (check.fatal !== undefined) throw new Error(`${id} answered ${scenario} with a Fatal result: ${check.fatal}`);
         if (check.desiredResources !== expectedResources(id, scenario)) {
-          throw new Error(`${id} answered ${scenario} with ${check.desiredResources} desired resources, want ${expectedResources(id, scenario)}`);
+          throw new Error(
+            `${id} answered ${scenario} with ${check.desiredResources} desired resources, want ${expectedResources(id, scenario)}`,
+          );
         }
         responseBytes[scenario][id] = check.bytes;
       }
@@ -246,7 +272,9 @@ export async function closedLoop(ctx: RunContext, servers: Servers, bytes: Reque
         }
         const row = ctx.ids.map((id) => cellFrom(scenario, c, id, reps.get(id) ?? [], errors[id]));
         cells.push(...row);
-        ctx.log(`  req/s ${row.map((x) => `${x.competitor} ${x.throughput.median.toFixed(0)}`).join(', ')}; p99 ms ${row.map((x) => x.p99.median.toFixed(2)).join(' / ')}`);
+        ctx.log(
+          `  req/s ${row.map((x) => `${x.competitor} ${x.throughput.median.toFixed(0)}`).join(', ')}; p99 ms ${row.map((x) => x.p99.median.toFixed(2)).join(' / ')}`,
+        );
       }
     });
   }
@@ -267,7 +295,8 @@ export async function sizeSweep(ctx: RunContext, servers: Servers): Promise<Size
         b[id] = ctx.requests.build('steady', ctx.all[id].input, extra).bytes;
         f[id] = writeRequest(ctx, `size-${extra}`, id, b[id]);
       }
-      for (const id of ctx.ids) await lg.closed(`${id}:1`, servers.running[id].target, need(f[id], 'file'), 1, Math.min(config.warmupMs, 500));
+      for (const id of ctx.ids)
+        await lg.closed(`${id}:1`, servers.running[id].target, need(f[id], 'file'), 1, Math.min(config.warmupMs, 500));
       const reps = new Map<CompetitorId, CellRep[]>(ctx.ids.map((id) => [id, []]));
       const sweepReps = config.quick ? 1 : 3;
       for (let rep = 0; rep < sweepReps; rep++) {
@@ -304,7 +333,8 @@ export async function openLoop(ctx: RunContext, servers: Servers, files: Request
     for (const scenario of wanted.filter((s) => ctx.scenarios.includes(s))) {
       // A server whose closed-loop capacity is below the rate only builds a queue: the answer
       // is "it cannot", and measuring it would take minutes of draining.
-      const capacity = (id: CompetitorId): number => Math.max(...closed.filter((x) => x.scenario === scenario && x.competitor === id).map((x) => x.throughput.median));
+      const capacity = (id: CompetitorId): number =>
+        Math.max(...closed.filter((x) => x.scenario === scenario && x.competitor === id).map((x) => x.throughput.median));
       const able = ctx.ids.filter((id) => capacity(id) >= 1.1 * config.openLoopRate);
       for (const id of ctx.ids.filter((x) => !able.includes(x))) {
         ctx.notes.push(
@@ -347,7 +377,10 @@ export async function openLoop(ctx: RunContext, servers: Servers, files: Request
 
 // ---------------------------------------------------------------- cold start
 /** Spawn → first successful RunFunction, each competitor in turn, on the server core. */
-export async function coldStarts(ctx: RunContext, first: Partial<Record<CompetitorId, Buffer>>): Promise<Partial<Record<CompetitorId, ColdStart>>> {
+export async function coldStarts(
+  ctx: RunContext,
+  first: Partial<Record<CompetitorId, Buffer>>,
+): Promise<Partial<Record<CompetitorId, ColdStart>>> {
   ctx.log(`cold start: ${ctx.config.coldStartReps} starts each`);
   await ctx.guard.waitForQuiet('cold start');
   const samples = new Map<CompetitorId, { total: number[]; listen: number[] }>(ctx.ids.map((id) => [id, { total: [], listen: [] }]));
@@ -380,7 +413,10 @@ export async function coldStarts(ctx: RunContext, first: Partial<Record<Competit
     }
   }
   return Object.fromEntries(
-    [...samples].map(([id, s]): [CompetitorId, ColdStart] => [id, { samplesMs: s.total, listenMs: s.listen, total: spread(s.total), listen: spread(s.listen) }]),
+    [...samples].map(([id, s]): [CompetitorId, ColdStart] => [
+      id,
+      { samplesMs: s.total, listenMs: s.listen, total: spread(s.total), listen: spread(s.listen) },
+    ]),
   );
 }
 

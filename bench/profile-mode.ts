@@ -49,8 +49,9 @@ export async function profileMode(ctx: RunContext, seconds: number, outDir: stri
       .map((f) => join(dir, f))
       .sort((x, y) => statSync(y).mtimeMs - statSync(x).mtimeMs)[0];
     if (profile === undefined) throw new Error(`no .cpuprofile written in ${dir}`);
-    summaries[`${scenario}: ${SCENARIO_TITLES[scenario]} — ${(w.completed / w.wallSeconds).toFixed(0)} req/s at concurrency ${CONCURRENCY} (${profile.replace(`${ctx.root}/`, '')})`] =
-      summarizeProfile(profile);
+    summaries[
+      `${scenario}: ${SCENARIO_TITLES[scenario]} — ${(w.completed / w.wallSeconds).toFixed(0)} req/s at concurrency ${CONCURRENCY} (${profile.replace(`${ctx.root}/`, '')})`
+    ] = summarizeProfile(profile);
   }
   const command = `taskset -c ${ctx.config.serverCore} node --cpu-prof --cpu-prof-dir=.cache/bench/profile/SCENARIO --cpu-prof-interval=100 dist/src/main.js --insecure --address=127.0.0.1:PORT, loaded at concurrency ${CONCURRENCY} for ${seconds} s, then SIGTERM (node dist/bench/run.js --profile)`;
   writeFileSync(join(outDir, 'profile.md'), renderProfileMarkdown(summaries, command));

@@ -102,7 +102,9 @@ export interface Results {
   readonly closed: readonly Cell[];
   readonly sizes: readonly SizePoint[];
   readonly openLoop: readonly OpenLoopResult[];
-  readonly rss: Readonly<Partial<Record<CompetitorId, { readonly idle: number; readonly peak: number; readonly peakByPhase: Readonly<Record<string, number>> }>>>;
+  readonly rss: Readonly<
+    Partial<Record<CompetitorId, { readonly idle: number; readonly peak: number; readonly peakByPhase: Readonly<Record<string, number>> }>>
+  >;
   readonly coldStart: Readonly<Partial<Record<CompetitorId, ColdStart>>>;
   /** Bytes allocated on the JS heap per request (Node servers). */
   readonly allocPerRequest: Readonly<Partial<Record<CompetitorId, Readonly<Partial<Record<ScenarioId, number>>>>>>;
@@ -125,13 +127,22 @@ const fmtMs = (n: number): string => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2
 const kib = (b: number): string => (b >= 1024 * 1024 ? `${(b / 1024 / 1024).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
 const range = (s: Spread, f: (n: number) => string): string => `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
 
-export function cellOf(results: Pick<Results, 'closed'>, scenario: ScenarioId, concurrency: number, competitor: CompetitorId): Cell | undefined {
+export function cellOf(
+  results: Pick<Results, 'closed'>,
+  scenario: ScenarioId,
+  concurrency: number,
+  competitor: CompetitorId,
+): Cell | undefined {
   return results.closed.find((c) => c.scenario === scenario && c.concurrency === concurrency && c.competitor === competitor);
 }
 
 /** The competitors present in a run (results of older runs name none: all that have cells). */
 export function competitorsOf(r: Pick<Results, 'closed' | 'competitors' | 'versions'>): CompetitorId[] {
-  const present = new Set<CompetitorId>([...(r.competitors ?? []), ...(Object.keys(r.versions) as CompetitorId[]), ...r.closed.map((c) => c.competitor)]);
+  const present = new Set<CompetitorId>([
+    ...(r.competitors ?? []),
+    ...(Object.keys(r.versions) as CompetitorId[]),
+    ...r.closed.map((c) => c.competitor),
+  ]);
   return COMPETITORS.filter((id) => present.has(id));
 }
 
@@ -164,7 +175,10 @@ export function judgeGoals(r: Omit<Results, 'goals'>): Goal[] {
   const ratios = (other: CompetitorId, only?: readonly ScenarioId[]): Array<[string, number]> =>
     cells
       .filter(([s]) => only === undefined || only.includes(s))
-      .map(([s, c]) => [`${s}@${c}`, (cellOf(r, s, c, 'ours')?.throughput.median ?? Number.NaN) / (cellOf(r, s, c, other)?.throughput.median ?? Number.NaN)]);
+      .map(([s, c]) => [
+        `${s}@${c}`,
+        (cellOf(r, s, c, 'ours')?.throughput.median ?? Number.NaN) / (cellOf(r, s, c, other)?.throughput.median ?? Number.NaN),
+      ]);
   const judge = (name: string, list: Array<[string, number]>, min: number): void => {
     if (list.length === 0) return;
     const failing = list.filter(([, v]) => !(v >= min));
@@ -195,7 +209,9 @@ export function judgeGoals(r: Omit<Results, 'goals'>): Goal[] {
     goals.push({
       goal: 'peak RSS ≤ 80 MB',
       holds: rss.peak <= 80 * MB,
-      detail: `peak ${fmt(rss.peak / MB, 1)} MB (highest in ${worstPhase[0]}); idle after start ${fmt(rss.idle / MB, 1)} MB; per phase: ${Object.entries(rss.peakByPhase)
+      detail: `peak ${fmt(rss.peak / MB, 1)} MB (highest in ${worstPhase[0]}); idle after start ${fmt(rss.idle / MB, 1)} MB; per phase: ${Object.entries(
+        rss.peakByPhase,
+      )
         .map(([k, v]) => `${k} ${fmt(v / MB, 1)}`)
         .join(', ')}`,
     });
@@ -214,14 +230,21 @@ export function judgeGoals(r: Omit<Results, 'goals'>): Goal[] {
 const LABEL: Readonly<Record<CompetitorId, string>> = { ours: 'ours', gosdk: 'Go SDK', gotemplating: 'go-templating', noop: 'no-op' };
 
 const ratioCell = (x: Spread | undefined): string =>
-  x === undefined || !Number.isFinite(x.median) ? 'n/a' : `**${x.median.toFixed(2)}×** (${Number.isFinite(x.min) ? `${x.min.toFixed(2)}–${x.max.toFixed(2)}` : 'n/a'})`;
+  x === undefined || !Number.isFinite(x.median)
+    ? 'n/a'
+    : `**${x.median.toFixed(2)}×** (${Number.isFinite(x.min) ? `${x.min.toFixed(2)}–${x.max.toFixed(2)}` : 'n/a'})`;
 
 export function renderMarkdown(r: Results, profile?: Readonly<Record<string, ProfileSummary>>): string {
   const L: string[] = [];
   const ids = competitorsOf(r);
   const scenarios = SCENARIOS.filter((s) => r.closed.some((c) => c.scenario === s) || r.requestBytes[s] !== undefined);
   const concurrencies = [...new Set(r.closed.map((c) => c.concurrency))].sort((a, b) => a - b);
-  L.push(`# Benchmark: function-plana-tenant vs ${ids.filter((id) => id !== 'ours').map((id) => LABEL[id]).join(' vs ')}`);
+  L.push(
+    `# Benchmark: function-plana-tenant vs ${ids
+      .filter((id) => id !== 'ours')
+      .map((id) => LABEL[id])
+      .join(' vs ')}`,
+  );
   L.push('');
   L.push(`- Date: ${r.date}${r.config.quick ? ' — **--quick smoke run: too short to quote**' : ''}`);
   L.push(
@@ -245,7 +268,9 @@ export function renderMarkdown(r: Results, profile?: Readonly<Record<string, Pro
     const ratioIds = (['gosdk', 'noop', 'gotemplating'] as const).filter((id) => ids.includes(id));
     L.push('## Throughput (req/s) and ratios');
     L.push('');
-    L.push(`| scenario | conc. | ours | ${others.map((id) => LABEL[id]).join(' | ')} | ${ratioIds.map((id) => `ours ÷ ${LABEL[id]}`).join(' | ')} |`);
+    L.push(
+      `| scenario | conc. | ours | ${others.map((id) => LABEL[id]).join(' | ')} | ${ratioIds.map((id) => `ours ÷ ${LABEL[id]}`).join(' | ')} |`,
+    );
     L.push(`| --- | ---: | ---: | ${others.map(() => '---:').join(' | ')} | ${ratioIds.map(() => '---:').join(' | ')} |`);
     for (const s of scenarios) {
       for (const c of concurrencies) {
@@ -258,7 +283,9 @@ export function renderMarkdown(r: Results, profile?: Readonly<Record<string, Pro
     }
     L.push('');
     if (r.fairness !== undefined) {
-      L.push('Fairness check (`crossplane render` of every example through ours and each competitor, compared field for field; section Fairness below):');
+      L.push(
+        'Fairness check (`crossplane render` of every example through ours and each competitor, compared field for field; section Fairness below):',
+      );
       L.push('');
       for (const p of r.fairness.peers ?? []) L.push(`- ${describePeer(p)}.`);
       L.push('');
@@ -271,7 +298,9 @@ export function renderMarkdown(r: Results, profile?: Readonly<Record<string, Pro
       for (const c of concurrencies) {
         const row = ids.map((k) => cellOf(r, s, c, k));
         if (row.every((x) => x === undefined)) continue;
-        L.push(`| ${s} | ${c} | ${row.map((x) => (x === undefined ? 'n/a | n/a' : `${range(x.p50, fmtMs)} | ${range(x.p99, fmtMs)}`)).join(' | ')} |`);
+        L.push(
+          `| ${s} | ${c} | ${row.map((x) => (x === undefined ? 'n/a | n/a' : `${range(x.p50, fmtMs)} | ${range(x.p99, fmtMs)}`)).join(' | ')} |`,
+        );
       }
     }
     L.push('');
@@ -291,12 +320,16 @@ export function renderMarkdown(r: Results, profile?: Readonly<Record<string, Pro
   }
   L.push('## Requests');
   L.push('');
-  L.push(`| scenario | request bytes (${ids.map((id) => LABEL[id]).join(' / ')}) | response bytes (${ids.map((id) => LABEL[id]).join(' / ')}) |`);
+  L.push(
+    `| scenario | request bytes (${ids.map((id) => LABEL[id]).join(' / ')}) | response bytes (${ids.map((id) => LABEL[id]).join(' / ')}) |`,
+  );
   L.push('| --- | --- | --- |');
   for (const s of scenarios) {
     const q = r.requestBytes[s] ?? {};
     const p = r.responseBytes[s] ?? {};
-    L.push(`| ${s}: ${SCENARIO_TITLES[s]} | ${ids.map((id) => kib(q[id] ?? Number.NaN)).join(' / ')} | ${ids.map((id) => kib(p[id] ?? Number.NaN)).join(' / ')} |`);
+    L.push(
+      `| ${s}: ${SCENARIO_TITLES[s]} | ${ids.map((id) => kib(q[id] ?? Number.NaN)).join(' / ')} | ${ids.map((id) => kib(p[id] ?? Number.NaN)).join(' / ')} |`,
+    );
   }
   L.push('');
   if (r.openLoop.length > 0) {
@@ -315,7 +348,9 @@ export function renderMarkdown(r: Results, profile?: Readonly<Record<string, Pro
     const sizeIds = ids.filter((id) => r.sizes.some((x) => x.competitor === id));
     L.push('## Latency against request size (steady state + spec.extra, concurrency 1, ms)');
     L.push('');
-    L.push(`| extra spec data | request bytes (ours) | ${sizeIds.map((id) => `${LABEL[id]} p50`).join(' | ')} | ${sizeIds.map((id) => `${LABEL[id]} p99`).join(' | ')} |`);
+    L.push(
+      `| extra spec data | request bytes (ours) | ${sizeIds.map((id) => `${LABEL[id]} p50`).join(' | ')} | ${sizeIds.map((id) => `${LABEL[id]} p99`).join(' | ')} |`,
+    );
     L.push(`| ---: | ---: | ${sizeIds.map(() => '---:').join(' | ')} | ${sizeIds.map(() => '---:').join(' | ')} |`);
     for (const size of [...new Set(r.sizes.map((x) => x.extraBytes))]) {
       const row = sizeIds.map((k) => r.sizes.find((x) => x.extraBytes === size && x.competitor === k));
@@ -329,12 +364,16 @@ export function renderMarkdown(r: Results, profile?: Readonly<Record<string, Pro
   if (rssIds.length > 0) {
     L.push('## Memory and start-up');
     L.push('');
-    L.push('| competitor | RSS idle after start (MB) | peak RSS, whole run (MB) | cold start: spawn → first answer, median (min–max) ms | listening after (ms) |');
+    L.push(
+      '| competitor | RSS idle after start (MB) | peak RSS, whole run (MB) | cold start: spawn → first answer, median (min–max) ms | listening after (ms) |',
+    );
     L.push('| --- | ---: | ---: | ---: | ---: |');
     for (const k of rssIds) {
       const m = r.rss[k];
       const cs = r.coldStart[k];
-      L.push(`| ${LABEL[k]} | ${fmt((m?.idle ?? Number.NaN) / MB, 1)} | ${fmt((m?.peak ?? Number.NaN) / MB, 1)} | ${cs === undefined ? 'n/a' : range(cs.total, fmtMs)} | ${cs === undefined ? 'n/a' : fmtMs(cs.listen.median)} |`);
+      L.push(
+        `| ${LABEL[k]} | ${fmt((m?.idle ?? Number.NaN) / MB, 1)} | ${fmt((m?.peak ?? Number.NaN) / MB, 1)} | ${cs === undefined ? 'n/a' : range(cs.total, fmtMs)} | ${cs === undefined ? 'n/a' : fmtMs(cs.listen.median)} |`,
+      );
     }
     L.push('');
     L.push('Peak RSS by phase (MB; VmHWM reset at the start of each phase):');
@@ -342,7 +381,8 @@ export function renderMarkdown(r: Results, profile?: Readonly<Record<string, Pro
     const phases = Object.keys(r.rss.ours?.peakByPhase ?? {});
     L.push(`| competitor | ${phases.join(' | ')} |`);
     L.push(`| --- | ${phases.map(() => '---:').join(' | ')} |`);
-    for (const k of rssIds) L.push(`| ${LABEL[k]} | ${phases.map((p) => fmt((r.rss[k]?.peakByPhase[p] ?? Number.NaN) / MB, 1)).join(' | ')} |`);
+    for (const k of rssIds)
+      L.push(`| ${LABEL[k]} | ${phases.map((p) => fmt((r.rss[k]?.peakByPhase[p] ?? Number.NaN) / MB, 1)).join(' | ')} |`);
     L.push('');
   }
   const allocRows = ids.filter((k) => r.allocPerRequest[k] !== undefined);
@@ -351,7 +391,8 @@ export function renderMarkdown(r: Results, profile?: Readonly<Record<string, Pro
     L.push('');
     L.push(`| competitor | ${scenarios.join(' | ')} |`);
     L.push(`| --- | ${scenarios.map(() => '---:').join(' | ')} |`);
-    for (const k of allocRows) L.push(`| ${LABEL[k]} | ${scenarios.map((s) => kib(r.allocPerRequest[k]?.[s] ?? Number.NaN)).join(' | ')} |`);
+    for (const k of allocRows)
+      L.push(`| ${LABEL[k]} | ${scenarios.map((s) => kib(r.allocPerRequest[k]?.[s] ?? Number.NaN)).join(' | ')} |`);
     L.push('');
   }
   L.push('## Goals');
@@ -370,7 +411,9 @@ export function renderMarkdown(r: Results, profile?: Readonly<Record<string, Pro
       L.push('');
       L.push(`${describePeer(p)}.`);
       L.push('');
-      L.push(`| scenario | exit codes (ours / ${LABEL[p.id as CompetitorId] ?? p.id}) | objects identical | XR status/conditions differences | result and fatal-error differences |`);
+      L.push(
+        `| scenario | exit codes (ours / ${LABEL[p.id as CompetitorId] ?? p.id}) | objects identical | XR status/conditions differences | result and fatal-error differences |`,
+      );
       L.push('| --- | --- | --- | --- | --- |');
       for (const s of p.scenarios) {
         L.push(
@@ -382,7 +425,8 @@ export function renderMarkdown(r: Results, profile?: Readonly<Record<string, Pro
         L.push('');
         L.push('Differing object fields:');
         L.push('');
-        for (const d of objectDiffs) L.push(`- ${d.scenario}: \`${d.path}\`: ours ${JSON.stringify(d.ours)}, ${p.id} ${JSON.stringify(d.theirs)}`);
+        for (const d of objectDiffs)
+          L.push(`- ${d.scenario}: \`${d.path}\`: ours ${JSON.stringify(d.ours)}, ${p.id} ${JSON.stringify(d.theirs)}`);
       }
       L.push('');
     }

@@ -56,7 +56,9 @@ export class Requests {
     this.xr = parseYaml(readFileSync(join(root, 'examples/xr.yaml'), 'utf8')) as Obj;
     const dir = join(root, 'examples/observed/ready');
     this.observedReady = {};
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+    for (const file of readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()) {
       const obj = parseYaml(readFileSync(join(dir, file), 'utf8')) as Obj;
       const name = ((obj['metadata'] as Obj)['annotations'] as Record<string, string>)['crossplane.io/composition-resource-name'];
       if (name === undefined) throw new Error(`${file}: no crossplane.io/composition-resource-name annotation`);
@@ -173,7 +175,14 @@ function earlierDesired(xr: Obj): Obj {
     };
   }
   return {
-    composite: { resource: { apiVersion: xr['apiVersion'], kind: xr['kind'], metadata: { name: (xr['metadata'] as Obj)['name'] }, status: { earlierStep: 'done' } } },
+    composite: {
+      resource: {
+        apiVersion: xr['apiVersion'],
+        kind: xr['kind'],
+        metadata: { name: (xr['metadata'] as Obj)['name'] },
+        status: { earlierStep: 'done' },
+      },
+    },
     resources,
   };
 }

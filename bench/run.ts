@@ -30,7 +30,17 @@ import { FOREIGN_LIMIT, Guard, QUIET_BUSY, describeHiccups } from './guard.js';
 import type { Hiccups } from './hiccup.js';
 import { LoadGen } from './loadgen.js';
 import { PHASES, UsageError, parseOptions, type Options } from './options.js';
-import { Servers, allocation, closedLoop, coldStarts, fairnessPhase, openLoop, prepareRequests, sizeSweep, type RunContext } from './phases.js';
+import {
+  Servers,
+  allocation,
+  closedLoop,
+  coldStarts,
+  fairnessPhase,
+  openLoop,
+  prepareRequests,
+  sizeSweep,
+  type RunContext,
+} from './phases.js';
 import { profileMode } from './profile-mode.js';
 import { judgeGoals, renderMarkdown, type Cell, type OpenLoopResult, type Results, type SizePoint } from './report.js';
 import { Requests, SCENARIOS, type ScenarioId } from './requests.js';
@@ -50,7 +60,10 @@ function outDirOf(o: Options): string {
   if (o.config.quick) return resolve(root, '.cache/bench/quick');
   // A run of some cells only must not replace the committed full results.
   const partial =
-    o.phases.length < PHASES.length || o.scenarios.length < SCENARIOS.length || o.competitors.length < COMPETITORS.length || o.config.concurrency.join() !== '1,16,64';
+    o.phases.length < PHASES.length ||
+    o.scenarios.length < SCENARIOS.length ||
+    o.competitors.length < COMPETITORS.length ||
+    o.config.concurrency.join() !== '1,16,64';
   return resolve(root, partial ? '.cache/bench/partial' : 'bench/results');
 }
 
@@ -122,7 +135,19 @@ async function measure(o: Options, outDir: string): Promise<void> {
   const lg = new LoadGen(loadgenBin, CLIENT_CORE);
   const guard = new Guard(root, SERVER_CORE, CLIENT_CORE, log, o.maxWaitSeconds);
   guard.own(CLIENT_CORE, lg.pid);
-  const ctx: RunContext = { root, config: o.config, guard, lg, log, work, requests: new Requests(root), ids, scenarios: o.scenarios, all, notes: [...source.warnings] };
+  const ctx: RunContext = {
+    root,
+    config: o.config,
+    guard,
+    lg,
+    log,
+    work,
+    requests: new Requests(root),
+    ids,
+    scenarios: o.scenarios,
+    all,
+    notes: [...source.warnings],
+  };
   try {
     if (o.mode === 'profile') await profileMode(ctx, o.profileSeconds, outDir);
     else await benchmark(ctx, o, outDir, tool, machineInfo, source.describe, { goTemplatingBin, goSdkBin });
@@ -153,7 +178,8 @@ async function benchmark(
   const crossplaneBin = tool('CROSSPLANE_BIN');
   const crossplaneCoreBin = tool('CROSSPLANE_CORE_BIN');
   if (o.skipFairness) notes.push('Fairness check skipped (--skip-fairness).');
-  else if (ctx.ids.length === 1 || (ctx.ids.length === 2 && ctx.ids.includes('noop'))) notes.push('Fairness check not run: no competitor that composes.');
+  else if (ctx.ids.length === 1 || (ctx.ids.length === 2 && ctx.ids.includes('noop')))
+    notes.push('Fairness check not run: no competitor that composes.');
   else if (crossplaneBin === undefined || crossplaneCoreBin === undefined || !existsSync(crossplaneBin) || !existsSync(crossplaneCoreBin)) {
     notes.push('Fairness check skipped: the Crossplane CLI and core are not built (scripts/install-tools.sh crossplane core).');
   } else fairness = await fairnessPhase(ctx, { crossplaneBin, crossplaneCoreBin });
@@ -194,7 +220,8 @@ async function benchmark(
       `function-plana-tenant ${packageVersion(root)} (${describe}; ${ctx.all.ours.args[0]?.replace(`${root}/`, '')}), Node ${process.version} with the image's NODE_OPTIONS "${ctx.all.ours.env['NODE_OPTIONS'] ?? ''}", @grpc/grpc-js ${depVersion(root, '@grpc/grpc-js')}, SDK ${depVersion(root, '@crossplane-org/function-sdk-typescript')}`,
     gosdk: () => goBinaryVersion(bins.goSdkBin),
     gotemplating: () => goBinaryVersion(bins.goTemplatingBin),
-    noop: () => `bench/noop.ts on our gRPC edge (${ctx.all.noop.args[0]?.replace(`${root}/`, '')}), Node ${process.version}, the same NODE_OPTIONS`,
+    noop: () =>
+      `bench/noop.ts on our gRPC edge (${ctx.all.noop.args[0]?.replace(`${root}/`, '')}), Node ${process.version}, the same NODE_OPTIONS`,
   };
   const partial: Omit<Results, 'goals'> = {
     date: new Date().toISOString(),
@@ -202,7 +229,9 @@ async function benchmark(
     config,
     competitors: [...ctx.ids],
     versions: Object.fromEntries(ctx.ids.map((id) => [id, versionOf[id]()])),
-    requestBytes: Object.fromEntries(ctx.scenarios.map((s) => [s, Object.fromEntries(ctx.ids.map((id) => [id, bytes[s][id]?.length ?? Number.NaN]))])),
+    requestBytes: Object.fromEntries(
+      ctx.scenarios.map((s) => [s, Object.fromEntries(ctx.ids.map((id) => [id, bytes[s][id]?.length ?? Number.NaN]))]),
+    ),
     responseBytes,
     closed,
     sizes,
@@ -246,7 +275,8 @@ function addNotes(ctx: RunContext, closed: readonly Cell[]): void {
       `Other processes still used more than ${FOREIGN_LIMIT * 100} % of the server core (after retries) during some repetitions of ${noisy.map((c) => `${c.competitor} ${c.scenario}@${c.concurrency}`).join(', ')} (foreignCpu in results.json): those figures are less trustworthy.`,
     );
   }
-  for (const c of closed.filter((x) => x.firstError !== undefined)) notes.push(`Errors in ${c.competitor} ${c.scenario}@${c.concurrency}: ${c.firstError}`);
+  for (const c of closed.filter((x) => x.firstError !== undefined))
+    notes.push(`Errors in ${c.competitor} ${c.scenario}@${c.concurrency}: ${c.firstError}`);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -22,15 +22,13 @@ export function scalingChart(r: Results): string {
     xLog: true,
     yLog: false,
     xTicks: concurrencies.map((c) => [c, String(c)] as const),
-    series: ids.map(
-      (id): Series => ({
-        ...COLORS[id],
-        points: concurrencies.flatMap((c) => {
-          const cell = r.closed.find((x) => x.scenario === s && x.concurrency === c && x.competitor === id);
-          return cell === undefined ? [] : [{ x: c, y: cell.throughput.median, lo: cell.throughput.min, hi: cell.throughput.max }];
-        }),
+    series: ids.map((id): Series => ({
+      ...COLORS[id],
+      points: concurrencies.flatMap((c) => {
+        const cell = r.closed.find((x) => x.scenario === s && x.concurrency === c && x.competitor === id);
+        return cell === undefined ? [] : [{ x: c, y: cell.throughput.median, lo: cell.throughput.min, hi: cell.throughput.max }];
       }),
-    ),
+    })),
   }));
   const sizeTicks = [...new Set(r.sizes.filter((x) => x.competitor === 'ours').map((x) => x.requestBytes))].map(
     (b) => [b, b >= 1024 * 1024 ? `${(b / 1024 / 1024).toFixed(1)}M` : `${Math.round(b / 1024)}K`] as const,
@@ -42,18 +40,16 @@ export function scalingChart(r: Results): string {
     xLog: true,
     yLog: true,
     xTicks: sizeTicks.length > 0 ? sizeTicks : [[1, '1']],
-    series: ids.map(
-      (id): Series => ({
-        ...COLORS[id],
-        points: r.sizes
-          .filter((x) => x.competitor === id)
-          .map((x) => {
-            // Plot against our request size so that all line up (go-templating's Input is larger).
-            const oursBytes = r.sizes.find((y) => y.competitor === 'ours' && y.extraBytes === x.extraBytes)?.requestBytes ?? x.requestBytes;
-            return { x: oursBytes, y: x[which].median, lo: x[which].min, hi: x[which].max };
-          }),
-      }),
-    ),
+    series: ids.map((id): Series => ({
+      ...COLORS[id],
+      points: r.sizes
+        .filter((x) => x.competitor === id)
+        .map((x) => {
+          // Plot against our request size so that all line up (go-templating's Input is larger).
+          const oursBytes = r.sizes.find((y) => y.competitor === 'ours' && y.extraBytes === x.extraBytes)?.requestBytes ?? x.requestBytes;
+          return { x: oursBytes, y: x[which].median, lo: x[which].min, hi: x[which].max };
+        }),
+    })),
   });
   const rows: Panel[][] = [throughputPanels];
   if (r.sizes.length > 0) rows.push([latencyPanel('p50'), latencyPanel('p99')]);

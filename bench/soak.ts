@@ -14,7 +14,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
-import { FunctionRunnerServiceService, Severity, type RunFunctionRequest, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
+import {
+  FunctionRunnerServiceService,
+  Severity,
+  type RunFunctionRequest,
+  type RunFunctionResponse,
+} from '@crossplane-org/function-sdk-typescript';
 import { parse } from 'yaml';
 
 const { values } = parseArgs({ options: { calls: { type: 'string', default: '200000' }, concurrency: { type: 'string', default: '32' } } });
@@ -25,10 +30,12 @@ type Obj = Record<string, unknown>;
 const wrap = (resource: Obj) => ({ resource, connectionDetails: {}, ready: 0 });
 const yamlOf = (path: string): Obj => parse(readFileSync(path, 'utf8')) as Obj;
 const observedSet = (dir: string): Record<string, ReturnType<typeof wrap>> =>
-  Object.fromEntries(['route', 'backup', 'filestore'].map((f) => {
-    const o = yamlOf(`${dir}/${f}.yaml`);
-    return [((o['metadata'] as Obj)['annotations'] as Record<string, string>)['crossplane.io/composition-resource-name']!, wrap(o)];
-  }));
+  Object.fromEntries(
+    ['route', 'backup', 'filestore'].map((f) => {
+      const o = yamlOf(`${dir}/${f}.yaml`);
+      return [((o['metadata'] as Obj)['annotations'] as Record<string, string>)['crossplane.io/composition-resource-name']!, wrap(o)];
+    }),
+  );
 
 function request(xr: Obj, observed: Record<string, ReturnType<typeof wrap>> = {}, input?: Obj): RunFunctionRequest {
   return {
@@ -51,7 +58,11 @@ const mix: Array<{ name: string; req: RunFunctionRequest; fatal: boolean }> = [
   { name: 'degraded', req: request(acme, observedSet('examples/observed/degraded')), fatal: false },
   { name: 'alias', req: request(yamlOf('examples/xr-v19-alias.yaml')), fatal: false },
   { name: 'hostile subdomain', req: request(yamlOf('examples/xr-invalid.yaml')), fatal: true },
-  { name: 'bad input', req: request(acme, {}, { apiVersion: 'tenant.fn.planapulse.com/v1beta1', kind: 'Input', backup: { windowStartHour: 99 } }), fatal: true },
+  {
+    name: 'bad input',
+    req: request(acme, {}, { apiVersion: 'tenant.fn.planapulse.com/v1beta1', kind: 'Input', backup: { windowStartHour: 99 } }),
+    fatal: true,
+  },
   { name: 'large spec', req: request({ ...acme, spec: { ...(acme['spec'] as Obj), notes: 'x'.repeat(256 * 1024) } }), fatal: false },
 ];
 
@@ -74,11 +85,15 @@ const port = await new Promise<number>((resolve, reject) => {
 });
 child.stdout.resume();
 
-const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
+const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+  'grpc.max_receive_message_length': 16 * 1024 * 1024,
+});
 const def = FunctionRunnerServiceService.runFunction;
 const call = (req: RunFunctionRequest): Promise<RunFunctionResponse> =>
   new Promise((resolve, reject) =>
-    client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, req, { deadline: Date.now() + 30_000 }, (err, res) => (err ? reject(err) : resolve(res!))),
+    client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, req, { deadline: Date.now() + 30_000 }, (err, res) =>
+      err ? reject(err) : resolve(res!),
+    ),
   );
 
 const samples: Array<{ done: number; rss: number }> = [];

@@ -21,8 +21,16 @@ export interface Block {
 }
 
 export const INPUT_BLOCK: Block = { begin: BEGIN, end: END, table: inputReferenceTable };
-export const XR_BLOCK: Block = { begin: '<!-- BEGIN GENERATED XR REFERENCE (npm run gen) -->', end: '<!-- END GENERATED XR REFERENCE -->', table: xrSpecTable };
-export const XR_STATUS_BLOCK: Block = { begin: '<!-- BEGIN GENERATED XR STATUS (npm run gen) -->', end: '<!-- END GENERATED XR STATUS -->', table: xrStatusTable };
+export const XR_BLOCK: Block = {
+  begin: '<!-- BEGIN GENERATED XR REFERENCE (npm run gen) -->',
+  end: '<!-- END GENERATED XR REFERENCE -->',
+  table: xrSpecTable,
+};
+export const XR_STATUS_BLOCK: Block = {
+  begin: '<!-- BEGIN GENERATED XR STATUS (npm run gen) -->',
+  end: '<!-- END GENERATED XR STATUS -->',
+  table: xrStatusTable,
+};
 
 /** README text with one block's table replaced by the current one. */
 export function withBlock(readme: string, block: Block): string {

@@ -35,7 +35,14 @@ const wrap = (first, rest, textToWrap) => {
 };
 const table = (rows, indent = '    ') => {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const r of rows) say(indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
+  for (const r of rows)
+    say(
+      indent +
+        r
+          .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+          .join('  ')
+          .trimEnd(),
+    );
 };
 
 const text = readFileSync(output, 'utf8');
@@ -65,7 +72,9 @@ const conditions = status.conditions ?? [];
 const shown = conditions
   .filter((c) => !['Synced', 'Responsive'].includes(c.type))
   .sort((a, b) => Number(b.type === 'Ready') - Number(a.type === 'Ready'));
-say(`    ${composite.kind} ${composite.metadata?.namespace ? `${composite.metadata.namespace}/` : ''}${composite.metadata?.name}${status.url ? `  ${status.url}` : ''}`);
+say(
+  `    ${composite.kind} ${composite.metadata?.namespace ? `${composite.metadata.namespace}/` : ''}${composite.metadata?.name}${status.url ? `  ${status.url}` : ''}`,
+);
 if (shown.length > 0) table(shown.map((c) => [c.type, c.status, c.reason ?? '', c.message ?? '']));
 
 // Which pipeline names are not ready: the v2 CLI adds a Normal result per unready resource

@@ -13,11 +13,7 @@
 //                   without a certificate, with one from another CA, or speaking plaintext).
 import { readFileSync } from 'node:fs';
 import grpc from '@grpc/grpc-js';
-import {
-  FunctionRunnerServiceService,
-  RunFunctionRequest,
-  Severity,
-} from '@crossplane-org/function-sdk-typescript';
+import { FunctionRunnerServiceService, RunFunctionRequest, Severity } from '@crossplane-org/function-sdk-typescript';
 
 const args = Object.fromEntries(
   process.argv.slice(2).map((a) => {
@@ -94,7 +90,11 @@ const names = Object.keys(desired).sort();
 const kind = (n) => desired[n]?.resource?.kind;
 const problems = [];
 // Pipeline names are {prefix}-{8 hex digits of the object's identity} (src/identity.ts).
-for (const [prefix, want] of [['route', 'HTTPRoute'], ['backup', 'CronJob'], ['filestore', 'Job']]) {
+for (const [prefix, want] of [
+  ['route', 'HTTPRoute'],
+  ['backup', 'CronJob'],
+  ['filestore', 'Job'],
+]) {
   const found = names.filter((n) => new RegExp(`^${prefix}-[0-9a-f]{8}$`).test(n));
   if (found.length !== 1) problems.push(`${found.length} ${prefix}-* resources, want 1`);
   else if (kind(found[0]) !== want) problems.push(`${found[0]} is ${kind(found[0])}, want ${want}`);

@@ -74,11 +74,16 @@ const fromDockerfile = {
   Entrypoint: JSON.parse(instr('ENTRYPOINT').at(-1) ?? 'null'),
   User: instr('USER').at(-1),
   WorkingDir: instr('WORKDIR').at(-1),
-  ExposedPorts: instr('EXPOSE').flatMap((p) => p.split(/\s+/)).map((p) => (p.includes('/') ? p : `${p}/tcp`)).sort(),
+  ExposedPorts: instr('EXPOSE')
+    .flatMap((p) => p.split(/\s+/))
+    .map((p) => (p.includes('/') ? p : `${p}/tcp`))
+    .sort(),
 };
 check(same(fromDockerfile, got), 'image config matches the Dockerfile (ENTRYPOINT, USER, WORKDIR, EXPOSE)', JSON.stringify(fromDockerfile));
 // The V8 heap flags the image runs with (sized for examples/production's memory limit).
-const nodeOptions = instr('ENV').map((e) => /^NODE_OPTIONS="([^"]*)"$/.exec(e)?.[1]).find((v) => v !== undefined);
+const nodeOptions = instr('ENV')
+  .map((e) => /^NODE_OPTIONS="([^"]*)"$/.exec(e)?.[1])
+  .find((v) => v !== undefined);
 check(
   nodeOptions !== undefined && (config.Env ?? []).includes(`NODE_OPTIONS=${nodeOptions}`),
   "image NODE_OPTIONS as the Dockerfile's ENV",
@@ -93,7 +98,11 @@ const xpkgLayers = Object.entries(labels)
 const layerFiles = manifest.Layers.map((l) => `sha256:${l.replace(/\.tar(\.gz)?$/, '')}`);
 for (const role of ['base', 'upbound']) {
   const l = xpkgLayers.filter((x) => x.role === role);
-  check(l.length === 1 && layerFiles.includes(l[0].digest), `one xpkg "${role}" layer among the image layers`, l.map((x) => x.digest).join(', '));
+  check(
+    l.length === 1 && layerFiles.includes(l[0].digest),
+    `one xpkg "${role}" layer among the image layers`,
+    l.map((x) => x.digest).join(', '),
+  );
 }
 check(manifest.Layers.length > 2, 'runtime image layers below the package layers', `${manifest.Layers.length} layers`);
 
@@ -109,7 +118,10 @@ check(
   meta.map((m) => `${m.apiVersion} ${m.kind} ${m.metadata?.name}`).join(', '),
 );
 check(pkg[0] === meta[0], 'the Function object comes first');
-const crds = pkg.filter((d) => d.kind === 'CustomResourceDefinition').map((d) => d.metadata?.name).sort();
+const crds = pkg
+  .filter((d) => d.kind === 'CustomResourceDefinition')
+  .map((d) => d.metadata?.name)
+  .sort();
 const repoCrds = readdirSync('package/input')
   .filter((f) => /\.ya?ml$/.test(f))
   .flatMap((f) => docs(readFileSync(join('package/input', f), 'utf8'), f))

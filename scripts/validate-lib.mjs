@@ -141,9 +141,7 @@ function check(name, text, kinds = []) {
     }
   }
   const s = report.summary ?? {};
-  console.log(
-    `  ${name}: ${s.total} resources, ${s.valid} valid, ${s.invalid} invalid, ${s.missingSchemas} without schema`,
-  );
+  console.log(`  ${name}: ${s.total} resources, ${s.valid} valid, ${s.invalid} invalid, ${s.missingSchemas} without schema`);
   return failed ? 1 : 0;
 }
 

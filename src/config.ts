@@ -187,7 +187,10 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
 
   const fixed = strings.get('fixed-time');
   const fixedTime = fixed === undefined ? undefined : new Date(fixed);
-  if (fixed !== undefined && (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(fixed) || Number.isNaN(fixedTime?.getTime()))) {
+  if (
+    fixed !== undefined &&
+    (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(fixed) || Number.isNaN(fixedTime?.getTime()))
+  ) {
     throw new ConfigError(`--fixed-time ${JSON.stringify(fixed)} is not an RFC 3339 time such as 2026-11-22T10:00:00Z`);
   }
 

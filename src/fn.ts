@@ -6,7 +6,14 @@
  * The request is never mutated: the response is built from new objects, and what it shares
  * with the request (earlier steps' resources, the context) it passes on unchanged.
  */
-import { Capability, type Resource, type ResourceSelector, type Result, type RunFunctionRequest, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
+import {
+  Capability,
+  type Resource,
+  type ResourceSelector,
+  type Result,
+  type RunFunctionRequest,
+  type RunFunctionResponse,
+} from '@crossplane-org/function-sdk-typescript';
 import { buildBackup } from './builders/backup.js';
 import { buildFilestoreJob } from './builders/filestore.js';
 import { buildRedirectRoute, buildRoute } from './builders/route.js';
@@ -120,7 +127,13 @@ export function runFunction(req: RunFunctionRequest, deps: Deps): RunFunctionRes
 
   const routeState = routeConcern(verdicts.get('route')!, verdicts.get('redirect'));
   const jobState = verdicts.get('filestore')!;
-  const health = backupHealth(seenBy.get('backup'), plan.backup.suspended, plan.backup.settings.staleAfterHours, tenant.createdAt, deps.now());
+  const health = backupHealth(
+    seenBy.get('backup'),
+    plan.backup.suspended,
+    plan.backup.settings.staleAfterHours,
+    tenant.createdAt,
+    deps.now(),
+  );
 
   const allReady = [...verdicts.values()].every((v) => v.ready);
   const steady = allReady && !health.degraded;
@@ -146,7 +159,13 @@ function composeParts(plan: Plan): Part[] {
     { prefix: 'route', manifest: buildRoute(route), readiness: httpRouteReadiness(route.parentRefs, route.readiness) },
     ...(redirect === undefined
       ? []
-      : [{ prefix: 'redirect', manifest: buildRedirectRoute(redirect), readiness: httpRouteReadiness(redirect.parentRefs, redirect.readiness) } as const]),
+      : [
+          {
+            prefix: 'redirect',
+            manifest: buildRedirectRoute(redirect),
+            readiness: httpRouteReadiness(redirect.parentRefs, redirect.readiness),
+          } as const,
+        ]),
     { prefix: 'backup', manifest: buildBackup(backup), readiness: cronJobReadiness },
     { prefix: 'filestore', manifest: buildFilestoreJob(filestore).job, readiness: jobReadiness },
   ];
@@ -180,7 +199,5 @@ function status(fields: StatusPlan, health: BackupHealth): Obj {
 
 /** A Warning per degraded concern; nothing at all when all is well (no Normal on every call). */
 function warnings(concerns: readonly Verdict[]): Result[] {
-  return concerns
-    .filter((v) => v.degraded)
-    .map((v) => warning(v.reason, v.message));
+  return concerns.filter((v) => v.degraded).map((v) => warning(v.reason, v.message));
 }

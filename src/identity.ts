@@ -91,8 +91,10 @@ export function notOurs(existing: Obj, uid: string | undefined): string | undefi
   const owner = tenantUidOf(existing);
   if (uid !== undefined && owner === uid) return undefined;
   const whose =
-    typeof owner === 'string' ? `belongs to the tenant whose XR has UID ${JSON.stringify(owner)}` : `has no ${TENANT_UID_LABEL} label, so this function did not create it for any tenant`;
-  return `${describeObject(existing)} already exists and ${whose}: refusing to take it over (delete it, or label it ${TENANT_UID_LABEL}=${uid ?? '<this XR\'s UID>'} if it is this tenant's)`;
+    typeof owner === 'string'
+      ? `belongs to the tenant whose XR has UID ${JSON.stringify(owner)}`
+      : `has no ${TENANT_UID_LABEL} label, so this function did not create it for any tenant`;
+  return `${describeObject(existing)} already exists and ${whose}: refusing to take it over (delete it, or label it ${TENANT_UID_LABEL}=${uid ?? "<this XR's UID>"} if it is this tenant's)`;
 }
 
 /**

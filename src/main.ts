@@ -32,7 +32,8 @@ try {
     log.warn({ tlsCertsDir: config.tlsCertsDir }, '--insecure given: ignoring the TLS certificates directory and serving plaintext');
   }
   const fixed = config.fixedTime;
-  if (fixed !== undefined) log.warn({ fixedTime: fixed.toISOString() }, '--fixed-time given: backup age is judged at a fixed instant, not now');
+  if (fixed !== undefined)
+    log.warn({ fixedTime: fixed.toISOString() }, '--fixed-time given: backup age is judged at a fixed instant, not now');
   const now = fixed === undefined ? () => new Date() : () => fixed;
   const metrics = config.metricsAddress === undefined ? undefined : new Metrics(RUNNER_SERVICES);
   const server = await startServer({ ...config, name: 'function-plana-tenant' }, (req) => runFunction(req, { now }), log, metrics);

@@ -19,7 +19,10 @@ export function wrap(manifest: Obj, pipelineName: string, readiness: Policy, out
   return {
     apiVersion: output.objectApiVersion,
     kind: 'Object',
-    metadata: output.objectNamespace === undefined ? { name, labels: metadata['labels'] } : { name, namespace: output.objectNamespace, labels: metadata['labels'] },
+    metadata:
+      output.objectNamespace === undefined
+        ? { name, labels: metadata['labels'] }
+        : { name, namespace: output.objectNamespace, labels: metadata['labels'] },
     spec: { forProvider: { manifest }, readiness, providerConfigRef: { ...output.providerConfigRef } },
   };
 }

@@ -201,7 +201,9 @@ function output(tenant: Tenant, input: Input): OutputPlan {
     objectNamePrefix: `plana-${tenant.subdomain}-`,
     objectNamespace: tenant.xrNamespace,
     // Namespaced Objects choose between a ProviderConfig and a ClusterProviderConfig.
-    providerConfigRef: namespaced ? { kind: input.output.providerConfigKind, name: input.output.providerConfigName } : { name: input.output.providerConfigName },
+    providerConfigRef: namespaced
+      ? { kind: input.output.providerConfigKind, name: input.output.providerConfigName }
+      : { name: input.output.providerConfigName },
   };
 }
 

@@ -43,7 +43,11 @@ export function composed(resource: Obj, ready: boolean): Resource {
   return { resource, connectionDetails: {}, ready: ready ? Ready.READY_TRUE : Ready.READY_FALSE };
 }
 
-const STATUS = { True: Status.STATUS_CONDITION_TRUE, False: Status.STATUS_CONDITION_FALSE, Unknown: Status.STATUS_CONDITION_UNKNOWN } as const;
+const STATUS = {
+  True: Status.STATUS_CONDITION_TRUE,
+  False: Status.STATUS_CONDITION_FALSE,
+  Unknown: Status.STATUS_CONDITION_UNKNOWN,
+} as const;
 export type ConditionStatus = keyof typeof STATUS;
 
 /** A condition for the XR and its claim. */
@@ -72,7 +76,14 @@ export function withStatus(composite: Resource | undefined, fields: Obj): Resour
  * Crossplane v2 reads requirements.resources (it says so with CAPABILITY_REQUIRED_RESOURCES);
  * Crossplane v1 reads only the older requirements.extra_resources.
  */
-export function requirements(field: 'resources' | 'extraResources', selectors: Readonly<Record<string, ResourceSelector>>): Requirements | undefined {
+export function requirements(
+  field: 'resources' | 'extraResources',
+  selectors: Readonly<Record<string, ResourceSelector>>,
+): Requirements | undefined {
   if (Object.keys(selectors).length === 0) return undefined;
-  return { extraResources: field === 'extraResources' ? { ...selectors } : {}, resources: field === 'resources' ? { ...selectors } : {}, schemas: {} };
+  return {
+    extraResources: field === 'extraResources' ? { ...selectors } : {},
+    resources: field === 'resources' ? { ...selectors } : {},
+    schemas: {},
+  };
 }

@@ -13,7 +13,6 @@ import { isObject, type Obj } from './obj.js';
 import { checkSpec } from './xr/parse.js';
 import type { Tier } from './xr/schema.js';
 
-
 /** Labels Crossplane v1's claim syncer puts on the composite it makes for a claim. */
 export const CLAIM_NAME_LABEL = 'crossplane.io/claim-name';
 export const CLAIM_NAMESPACE_LABEL = 'crossplane.io/claim-namespace';
@@ -135,7 +134,11 @@ function checkNamespace(namespace: string, input: Input): void {
 /** The structural rules (pattern, length) are the schema's: here only the Input's reserved names. */
 function notReserved(value: string, input: Input): string {
   if (input.tenants.reservedSubdomains.includes(value)) {
-    throw new FieldError('spec.subdomain', value, `a name the platform does not reserve (reserved: ${input.tenants.reservedSubdomains.join(', ')})`);
+    throw new FieldError(
+      'spec.subdomain',
+      value,
+      `a name the platform does not reserve (reserved: ${input.tenants.reservedSubdomains.join(', ')})`,
+    );
   }
   return value;
 }

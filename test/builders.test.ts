@@ -18,10 +18,25 @@ const PLAINTEXT = { backup: { encryption: 'None' } };
 
 const cases: Array<{ name: string; tenant: () => Tenant; input: () => Input }> = [
   { name: 'acme', tenant: () => tenant(), input: defaults },
-  { name: 'boreal-v19-alias', tenant: () => tenant({ subdomain: 'boreal', odooVersion: '19', tier: 'starter', projectId: 41, aliasDomains: ['planapulse.online'] }), input: defaults },
+  {
+    name: 'boreal-v19-alias',
+    tenant: () => tenant({ subdomain: 'boreal', odooVersion: '19', tier: 'starter', projectId: 41, aliasDomains: ['planapulse.online'] }),
+    input: defaults,
+  },
   {
     name: 'zora-suspended-encrypted',
-    tenant: () => tenant({ subdomain: 'zora-holding', odooVersion: '17', tier: 'enterprise', projectId: 7, aliasDomains: ['planapulse.online', 'planapulse.dev'], backup: { suspend: true } }, input(ENCRYPTING)),
+    tenant: () =>
+      tenant(
+        {
+          subdomain: 'zora-holding',
+          odooVersion: '17',
+          tier: 'enterprise',
+          projectId: 7,
+          aliasDomains: ['planapulse.online', 'planapulse.dev'],
+          backup: { suspend: true },
+        },
+        input(ENCRYPTING),
+      ),
     input: () => input(ENCRYPTING),
   },
 ];
@@ -60,7 +75,11 @@ describe('HTTPRoute', () => {
     expect(buildRoute(resolve(t, defaults()).route).spec?.parentRefs?.map((p) => p.sectionName)).toEqual(['https-app']);
     const redirect = redirectOf(resolve(t, defaults()));
     expect(redirect?.spec?.parentRefs?.map((p) => p.sectionName)).toEqual(['https-dev', 'https-online']);
-    expect([...(buildRoute(resolve(t, defaults()).route).spec?.parentRefs ?? []), ...(redirect?.spec?.parentRefs ?? [])].every((p) => p.name === 'eg-gateway' && p.namespace === 'plana-odoo')).toBe(true);
+    expect(
+      [...(buildRoute(resolve(t, defaults()).route).spec?.parentRefs ?? []), ...(redirect?.spec?.parentRefs ?? [])].every(
+        (p) => p.name === 'eg-gateway' && p.namespace === 'plana-odoo',
+      ),
+    ).toBe(true);
   });
 
   it('sends /websocket to 8072 and / to 8069 on worker-odoo, websocket first', () => {
@@ -87,7 +106,9 @@ describe('HTTPRoute', () => {
     ]);
     // No path modifier: Gateway API keeps the request's path (and Envoy its query) on a redirect.
     expect(JSON.stringify(redirect)).not.toMatch(/backendRefs|replaceFullPath|replacePrefixMatch/);
-    const permanent = redirectOf(resolve(tenant({ aliasDomains: ['planapulse.online'] }), input({ gateway: { aliasRedirectStatusCode: 308 } })));
+    const permanent = redirectOf(
+      resolve(tenant({ aliasDomains: ['planapulse.online'] }), input({ gateway: { aliasRedirectStatusCode: 308 } })),
+    );
     expect(permanent?.spec?.rules?.[0]?.filters?.[0]?.requestRedirect?.statusCode).toBe(308);
   });
 
@@ -107,8 +128,14 @@ function pods(): Array<{ what: string; spec: Obj }> {
   const encrypting = input(ENCRYPTING);
   return [
     { what: 'backup', spec: buildBackup(resolve(t, defaults()).backup).spec?.jobTemplate.spec?.template.spec as unknown as Obj },
-    { what: 'backup (inline recipients)', spec: buildBackup(resolve(t, encrypting).backup).spec?.jobTemplate.spec?.template.spec as unknown as Obj },
-    { what: 'backup (plaintext)', spec: buildBackup(resolve(t, input(PLAINTEXT)).backup).spec?.jobTemplate.spec?.template.spec as unknown as Obj },
+    {
+      what: 'backup (inline recipients)',
+      spec: buildBackup(resolve(t, encrypting).backup).spec?.jobTemplate.spec?.template.spec as unknown as Obj,
+    },
+    {
+      what: 'backup (plaintext)',
+      spec: buildBackup(resolve(t, input(PLAINTEXT)).backup).spec?.jobTemplate.spec?.template.spec as unknown as Obj,
+    },
     { what: 'filestore', spec: buildFilestoreJob(resolve(t, defaults()).filestore).job.spec?.template.spec as unknown as Obj },
   ];
 }
@@ -118,7 +145,12 @@ describe.each(pods())('the $what pod', ({ spec }) => {
 
   it('meets the restricted Pod Security Standard', () => {
     expect(spec['automountServiceAccountToken']).toBe(false);
-    expect(spec['securityContext']).toEqual({ runAsNonRoot: true, runAsUser: 101, runAsGroup: 101, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(spec['securityContext']).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 101,
+      runAsGroup: 101,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(spec['hostNetwork'] ?? spec['hostPID'] ?? spec['hostIPC']).toBeUndefined();
     for (const c of containers) {
       expect(c['securityContext']).toEqual({
@@ -130,7 +162,8 @@ describe.each(pods())('the $what pod', ({ spec }) => {
       });
     }
     // Restricted allows only these volume types (no hostPath, no inline nfs).
-    for (const v of spec['volumes'] as Obj[]) expect(Object.keys(v).filter((k) => k !== 'name')).toSatisfy((k: string[]) => ['emptyDir', 'persistentVolumeClaim'].includes(k[0]!));
+    for (const v of spec['volumes'] as Obj[])
+      expect(Object.keys(v).filter((k) => k !== 'name')).toSatisfy((k: string[]) => ['emptyDir', 'persistentVolumeClaim'].includes(k[0]!));
   });
 
   it('gives every container requests, limits and an image pinned by tag', () => {
@@ -172,7 +205,10 @@ describe('backup CronJob', () => {
 
   it('reads every credential from a Secret by reference', () => {
     const text = JSON.stringify(cron());
-    const env = [...(cron().spec?.jobTemplate.spec?.template.spec?.initContainers ?? []), ...(cron().spec?.jobTemplate.spec?.template.spec?.containers ?? [])].flatMap((c) => c.env ?? []);
+    const env = [
+      ...(cron().spec?.jobTemplate.spec?.template.spec?.initContainers ?? []),
+      ...(cron().spec?.jobTemplate.spec?.template.spec?.containers ?? []),
+    ].flatMap((c) => c.env ?? []);
     const secretVars = env.filter((e) => e.valueFrom?.secretKeyRef !== undefined).map((e) => e.name);
     expect(secretVars.sort()).toEqual(['PGPASSWORD', 'PGUSER', 'RCLONE_CONFIG_SOS_ACCESS_KEY_ID', 'RCLONE_CONFIG_SOS_SECRET_ACCESS_KEY']);
     expect(env.filter((e) => /PASSWORD|SECRET|ACCESS_KEY/.test(e.name)).every((e) => e.value === undefined)).toBe(true);
@@ -203,10 +239,15 @@ describe('backup CronJob', () => {
   });
 
   it('encrypts by default, to the recipients ConfigMap; inline recipients replace it; None is the only way to plaintext', () => {
-    const envOf = (i: Input, name: string) => buildBackup(resolve(tenant(), i).backup).spec?.jobTemplate.spec?.template.spec?.initContainers?.find((c) => c.name === name)?.env ?? [];
+    const envOf = (i: Input, name: string) =>
+      buildBackup(resolve(tenant(), i).backup).spec?.jobTemplate.spec?.template.spec?.initContainers?.find((c) => c.name === name)?.env ??
+      [];
     for (const step of ['dump', 'filestore']) {
       expect(envOf(defaults(), step)).toContainEqual({ name: 'ENCRYPTION', value: 'age' });
-      expect(envOf(defaults(), step)).toContainEqual({ name: 'AGE_RECIPIENTS', valueFrom: { configMapKeyRef: { name: 'backup-age-recipients', key: 'recipients' } } });
+      expect(envOf(defaults(), step)).toContainEqual({
+        name: 'AGE_RECIPIENTS',
+        valueFrom: { configMapKeyRef: { name: 'backup-age-recipients', key: 'recipients' } },
+      });
       expect(envOf(input(ENCRYPTING), step)).toContainEqual({ name: 'AGE_RECIPIENTS', value: AGE });
       expect(envOf(input(PLAINTEXT), step)).toContainEqual({ name: 'ENCRYPTION', value: 'none' });
       expect(envOf(input(PLAINTEXT), step).map((e) => e.name)).not.toContain('AGE_RECIPIENTS');
@@ -224,7 +265,7 @@ describe('backup CronJob', () => {
     }
   });
 
-  it('starts at the tenant\'s second: cron picks the minute, START_SECOND the second', () => {
+  it("starts at the tenant's second: cron picks the minute, START_SECOND the second", () => {
     const spec = buildBackup(resolve(tenant({ projectId: 23 }), defaults()).backup).spec;
     const start = spec?.jobTemplate.spec?.template.spec?.initContainers?.[0];
     const second = Number(start?.env?.find((e) => e.name === 'START_SECOND')?.value);
@@ -265,7 +306,8 @@ describe('filestore Job', () => {
   });
 
   it('creates {filestoreSubPath}/{database} as the Odoo user with the configured mode', () => {
-    const c = buildFilestoreJob(resolve(tenant(), input({ odoo: { filestoreSubPath: 'filestore' } })).filestore).job.spec?.template.spec?.containers[0];
+    const c = buildFilestoreJob(resolve(tenant(), input({ odoo: { filestoreSubPath: 'filestore' } })).filestore).job.spec?.template.spec
+      ?.containers[0];
     expect(c?.env).toEqual([
       { name: 'FILESTORE_ROOT', value: '/filestore/filestore' },
       { name: 'DATABASE', value: 'acme.planapulse.app' },

@@ -13,7 +13,10 @@ afterAll(async () => {
   for (const c of cleanup.reverse()) await c();
 });
 
-async function serve(debug: boolean, handler?: (req: RunFunctionRequest) => RunFunctionResponse): Promise<{ port: number; lines: () => Array<Record<string, unknown>> }> {
+async function serve(
+  debug: boolean,
+  handler?: (req: RunFunctionRequest) => RunFunctionResponse,
+): Promise<{ port: number; lines: () => Array<Record<string, unknown>> }> {
   const out = new PassThrough();
   let text = '';
   out.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -24,7 +27,14 @@ async function serve(debug: boolean, handler?: (req: RunFunctionRequest) => RunF
     log,
   );
   cleanup.push(() => server.drain(0));
-  return { port: server.port, lines: () => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    port: server.port,
+    lines: () =>
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 function call(port: number, req: RunFunctionRequest): Promise<RunFunctionResponse> {
@@ -32,11 +42,14 @@ function call(port: number, req: RunFunctionRequest): Promise<RunFunctionRespons
   cleanup.push(() => client.close());
   const def = RUNNER_CLIENT_DEFINITIONS['apiextensions.fn.proto.v1.FunctionRunnerService'].runFunction;
   return new Promise((resolve, reject) =>
-    client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, req, (err, res) => (err ? reject(err) : resolve(res!))),
+    client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, req, (err, res) =>
+      err ? reject(err) : resolve(res!),
+    ),
   );
 }
 
-const runFunctionLines = (lines: Array<Record<string, unknown>>): Array<Record<string, unknown>> => lines.filter((l) => l['msg'] === 'RunFunction');
+const runFunctionLines = (lines: Array<Record<string, unknown>>): Array<Record<string, unknown>> =>
+  lines.filter((l) => l['msg'] === 'RunFunction');
 
 describe('the per-call debug log line', () => {
   it.each([
@@ -44,8 +57,16 @@ describe('the per-call debug log line', () => {
       reason: 'a first reconcile: three objects, none ready, conditions pending',
       req: () => request(),
       want: {
-        level: 'debug', fn: 'function-plana-tenant', service: 'apiextensions.fn.proto.v1.FunctionRunnerService', tag: 'test-tag',
-        xr: 'acme', xrKind: 'PLANAClient', resources: 3, ready: 0, results: [], ttlSeconds: 15,
+        level: 'debug',
+        fn: 'function-plana-tenant',
+        service: 'apiextensions.fn.proto.v1.FunctionRunnerService',
+        tag: 'test-tag',
+        xr: 'acme',
+        xrKind: 'PLANAClient',
+        resources: 3,
+        ready: 0,
+        results: [],
+        ttlSeconds: 15,
         conditions: ['RouteReady=False:Creating', 'FilestoreReady=False:Creating', 'BackupHealthy=Unknown:Creating'],
       },
     },
@@ -71,7 +92,11 @@ describe('the per-call debug log line', () => {
     });
     await call(port, request());
     const got = lines();
-    expect(got.find((l) => l['level'] === 'error')).toMatchObject({ xr: 'acme', xrKind: 'PLANAClient', msg: 'RunFunction failed: replying with a Fatal result' });
+    expect(got.find((l) => l['level'] === 'error')).toMatchObject({
+      xr: 'acme',
+      xrKind: 'PLANAClient',
+      msg: 'RunFunction failed: replying with a Fatal result',
+    });
     expect(runFunctionLines(got)).toEqual([expect.objectContaining({ xr: 'acme', results: ['Fatal:InternalError'] })]);
   });
 

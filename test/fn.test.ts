@@ -49,7 +49,14 @@ describe('runFunction', () => {
       database: 'acme.planapulse.app',
       namespace: 'plana-odoo-18',
       filestorePath: '/var/lib/odoo/filestore/acme.planapulse.app',
-      backup: { schedule: '13 2 * * *', startTime: '02:13:41', timeZone: 'Europe/Sofia', encryption: 'age', location: 's3://plana-pulse-backups/acme/', retentionDays: 90 },
+      backup: {
+        schedule: '13 2 * * *',
+        startTime: '02:13:41',
+        timeZone: 'Europe/Sofia',
+        encryption: 'age',
+        location: 's3://plana-pulse-backups/acme/',
+        retentionDays: 90,
+      },
     });
   });
 
@@ -58,7 +65,7 @@ describe('runFunction', () => {
     expect((res.desired?.composite?.resource?.['status'] as Obj)['backup']).toMatchObject({ encryption: 'none' });
   });
 
-  it('marks everything ready from the example\'s ready observed state, with the steady TTL and no results', () => {
+  it("marks everything ready from the example's ready observed state, with the steady TTL and no results", () => {
     const res = run({ observed: observedSet('ready') });
     expect(Object.values(res.desired!.resources).map((x) => x.ready)).toEqual([Ready.READY_TRUE, Ready.READY_TRUE, Ready.READY_TRUE]);
     expect(res.meta?.ttl).toEqual({ seconds: 300, nanos: 0 });
@@ -71,13 +78,14 @@ describe('runFunction', () => {
     expect((res.desired?.composite?.resource?.['status'] as Obj)['backup']).toMatchObject({ lastSuccessfulTime: '2026-11-22T00:58:41Z' });
   });
 
-  it('reports the example\'s degraded state: a Warning per concern and False conditions', () => {
+  it("reports the example's degraded state: a Warning per concern and False conditions", () => {
     const res = run({ observed: observedSet('degraded') });
     expect(res.results).toEqual([
       {
         severity: Severity.SEVERITY_WARNING,
         reason: 'RouteRejected',
-        message: 'listener https-app of Gateway plana-odoo/eg-gateway rejected the HTTPRoute: NotAllowedByListeners: No listeners included by this parent ref allowed this attachment.',
+        message:
+          'listener https-app of Gateway plana-odoo/eg-gateway rejected the HTTPRoute: NotAllowedByListeners: No listeners included by this parent ref allowed this attachment.',
         target: Target.TARGET_COMPOSITE,
       },
       {
@@ -90,7 +98,8 @@ describe('runFunction', () => {
       {
         severity: Severity.SEVERITY_WARNING,
         reason: 'LastRunFailed',
-        message: 'the last scheduled backup run ended without success (failed, out of retries or past its deadline): see its Job and pod logs in the backup namespace',
+        message:
+          'the last scheduled backup run ended without success (failed, out of retries or past its deadline): see its Job and pod logs in the backup namespace',
         target: Target.TARGET_COMPOSITE,
       },
     ]);
@@ -107,7 +116,12 @@ describe('runFunction', () => {
     const earlier = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'from-step-one' }, data: { a: '1' } };
     const context = { 'apiextensions.crossplane.io/environment': { region: 'bg' } };
     const res = run({ desired: { 'step-one': earlier }, desiredComposite: { status: { fromStepOne: true } }, context });
-    expect(names(res)).toEqual(['step-one', expect.stringMatching(/^route-/), expect.stringMatching(/^backup-/), expect.stringMatching(/^filestore-/)]);
+    expect(names(res)).toEqual([
+      'step-one',
+      expect.stringMatching(/^route-/),
+      expect.stringMatching(/^backup-/),
+      expect.stringMatching(/^filestore-/),
+    ]);
     expect(res.desired?.resources['step-one']?.resource).toEqual(earlier);
     expect(res.desired?.composite?.resource?.['status']).toMatchObject({ fromStepOne: true, database: 'acme.planapulse.app' });
     expect(res.context).toEqual(context);
@@ -121,10 +135,26 @@ describe('runFunction', () => {
   });
 
   it.each([
-    { reason: 'a hostile subdomain', parts: { xr: xr({ subdomain: 'x; rm -rf /' }) }, result: ['InvalidSpec', 'spec.subdomain: "x; rm -rf /" is not allowed: must be a DNS label'] },
-    { reason: 'a bad tier', parts: { xr: xr({ tier: 'gold' }) }, result: ['InvalidSpec', 'spec.tier: "gold" is not allowed: must be one of starter, pro, enterprise'] },
-    { reason: 'a bad Input', parts: { input: { apiVersion: 'tenant.fn.planapulse.com/v1beta1', kind: 'Input', backup: { windowStartHour: 99 } } }, result: ['InvalidInput', 'input.backup.windowStartHour: 99 is not allowed'] },
-    { reason: 'no observed XR at all', parts: { xr: undefined as unknown as Obj }, result: ['InvalidSpec', 'observed.composite: is required and must be the PLANAClient XR'] },
+    {
+      reason: 'a hostile subdomain',
+      parts: { xr: xr({ subdomain: 'x; rm -rf /' }) },
+      result: ['InvalidSpec', 'spec.subdomain: "x; rm -rf /" is not allowed: must be a DNS label'],
+    },
+    {
+      reason: 'a bad tier',
+      parts: { xr: xr({ tier: 'gold' }) },
+      result: ['InvalidSpec', 'spec.tier: "gold" is not allowed: must be one of starter, pro, enterprise'],
+    },
+    {
+      reason: 'a bad Input',
+      parts: { input: { apiVersion: 'tenant.fn.planapulse.com/v1beta1', kind: 'Input', backup: { windowStartHour: 99 } } },
+      result: ['InvalidInput', 'input.backup.windowStartHour: 99 is not allowed'],
+    },
+    {
+      reason: 'no observed XR at all',
+      parts: { xr: undefined as unknown as Obj },
+      result: ['InvalidSpec', 'observed.composite: is required and must be the PLANAClient XR'],
+    },
   ])('answers $reason with one Fatal, no objects, and the earlier desired state kept', ({ parts, result }) => {
     const earlier = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kept' } };
     const req = request({ ...parts, desired: { kept: earlier }, desiredComposite: { status: { kept: true } } });
@@ -144,7 +174,8 @@ describe('runFunction', () => {
       {
         severity: Severity.SEVERITY_FATAL,
         reason: 'ResourceNameConflict',
-        message: 'desired resource "route-1" was set by an earlier pipeline step: this step owns route-*, redirect-*, backup-*, filestore-*',
+        message:
+          'desired resource "route-1" was set by an earlier pipeline step: this step owns route-*, redirect-*, backup-*, filestore-*',
         target: Target.TARGET_COMPOSITE,
       },
     ]);

@@ -35,8 +35,18 @@ describe('one pipeline name always denotes one object identity', () => {
   const inputChange = fc.record(
     {
       output: fc.record({ mode: fc.constantFrom('Direct', 'Object') }),
-      backup: fc.record({ namespace: fc.constantFrom('backup', 'backups'), windowStartHour: fc.integer({ min: 0, max: 3 }) }, { requiredKeys: [] }),
-      filestoreJob: fc.record({ namespace: fc.constantFrom('crossplane-system', 'plana-jobs'), mode: fc.constantFrom('0750', '0770'), backoffLimit: fc.integer({ min: 1, max: 3 }) }, { requiredKeys: [] }),
+      backup: fc.record(
+        { namespace: fc.constantFrom('backup', 'backups'), windowStartHour: fc.integer({ min: 0, max: 3 }) },
+        { requiredKeys: [] },
+      ),
+      filestoreJob: fc.record(
+        {
+          namespace: fc.constantFrom('crossplane-system', 'plana-jobs'),
+          mode: fc.constantFrom('0750', '0770'),
+          backoffLimit: fc.integer({ min: 1, max: 3 }),
+        },
+        { requiredKeys: [] },
+      ),
       odoo: fc.record(
         {
           versions: fc.constant([
@@ -59,7 +69,10 @@ describe('one pipeline name always denotes one object identity', () => {
         },
         { requiredKeys: [] },
       ),
-      database: fc.record({ host: fc.constantFrom('pg01.planapulse.com', 'pg02.planapulse.com'), port: fc.constantFrom(5432, 5433) }, { requiredKeys: [] }),
+      database: fc.record(
+        { host: fc.constantFrom('pg01.planapulse.com', 'pg02.planapulse.com'), port: fc.constantFrom(5432, 5433) },
+        { requiredKeys: [] },
+      ),
       ttl: fc.record({ pendingSeconds: fc.constantFrom(15, 30) }, { requiredKeys: [] }),
     },
     { requiredKeys: [] },
@@ -96,8 +109,23 @@ describe('one pipeline name always denotes one object identity', () => {
   it('an Odoo upgrade 18 -> 19 composes the route in plana-odoo-19 under a new name and drops the v18 route, not ready until accepted', () => {
     const v18 = desired(run({ xr: xr({}, { uid: UID }) }));
     const [route18] = Object.keys(v18);
-    const accepted = { parents: [{ parentRef: { name: 'eg-gateway', namespace: 'plana-odoo', sectionName: 'https-app' }, conditions: [{ type: 'Accepted', status: 'True' }, { type: 'ResolvedRefs', status: 'True' }] }] };
-    const observed = Object.fromEntries(Object.entries(v18).map(([name, o]) => [name, asObserved(o, name === route18 ? accepted : { conditions: [{ type: 'Complete', status: 'True' }] })]));
+    const accepted = {
+      parents: [
+        {
+          parentRef: { name: 'eg-gateway', namespace: 'plana-odoo', sectionName: 'https-app' },
+          conditions: [
+            { type: 'Accepted', status: 'True' },
+            { type: 'ResolvedRefs', status: 'True' },
+          ],
+        },
+      ],
+    };
+    const observed = Object.fromEntries(
+      Object.entries(v18).map(([name, o]) => [
+        name,
+        asObserved(o, name === route18 ? accepted : { conditions: [{ type: 'Complete', status: 'True' }] }),
+      ]),
+    );
     const res = run({ xr: xr({ odooVersion: '19' }, { uid: UID }), observed });
     const v19 = desired(res);
     expect(Object.keys(v19)).not.toContain(route18);
@@ -106,14 +134,17 @@ describe('one pipeline name always denotes one object identity', () => {
     expect(routes[0]![0]).toMatch(/^route-[0-9a-f]{8}$/);
     expect(metadata(routes[0]![1])).toMatchObject({ name: 'acme', namespace: 'plana-odoo-19' });
     expect(res.desired?.resources[routes[0]![0]]?.ready).toBe(2); // READY_FALSE
-    expect(res.conditions.find((c) => c.type === 'RouteReady')).toMatchObject({ status: Status.STATUS_CONDITION_FALSE, reason: 'Creating' });
+    expect(res.conditions.find((c) => c.type === 'RouteReady')).toMatchObject({
+      status: Status.STATUS_CONDITION_FALSE,
+      reason: 'Creating',
+    });
     expect((res.desired?.composite?.resource?.['status'] as Obj)['namespace']).toBe('plana-odoo-19');
     // The backup CronJob did not move: it keeps its name, and Crossplane keeps the object.
     const backupName = Object.keys(v18).find((n) => n.startsWith('backup-'))!;
     expect(v19[backupName]).toBeDefined();
   });
 
-  it('keeps objects made under the first releases\' names (route, backup) instead of deleting and recreating them', () => {
+  it("keeps objects made under the first releases' names (route, backup) instead of deleting and recreating them", () => {
     const now = desired(run({ xr: xr({}, { uid: UID }) }));
     const [routeName, backupName] = Object.keys(now);
     const legacy = { route: asObserved(now[routeName!]!), backup: asObserved(now[backupName!]!) };
@@ -124,7 +155,8 @@ describe('one pipeline name always denotes one object identity', () => {
   });
 
   it('does not replace the filestore Job for what it does not do (tier, project id), but does for what it does', () => {
-    const job = (spec: Obj, inp: Obj = {}) => Object.entries(desired(run({ xr: xr(spec), input: { ...INPUT_HEAD, ...inp } }))).find(([n]) => n.startsWith('filestore-'))!;
+    const job = (spec: Obj, inp: Obj = {}) =>
+      Object.entries(desired(run({ xr: xr(spec), input: { ...INPUT_HEAD, ...inp } }))).find(([n]) => n.startsWith('filestore-'))!;
     const [name, base] = job({});
     const [relabelledName, relabelled] = job({ tier: 'enterprise', projectId: 99 });
     expect(relabelledName).toBe(name);
@@ -139,9 +171,11 @@ describe('one pipeline name always denotes one object identity', () => {
 describe('no XR takes over an object it did not create', () => {
   const selectorsOf = (res: RunFunctionResponse) => ({ ...res.requirements?.extraResources, ...res.requirements?.resources });
 
-  it('labels every object (and every Object and its manifest) with the XR\'s UID', () => {
+  it("labels every object (and every Object and its manifest) with the XR's UID", () => {
     for (const mode of ['Direct', 'Object']) {
-      for (const o of Object.values(desired(run({ xr: xr({ aliasDomains: ['planapulse.online'] }, { uid: UID }), input: { ...INPUT_HEAD, output: { mode } } })))) {
+      for (const o of Object.values(
+        desired(run({ xr: xr({ aliasDomains: ['planapulse.online'] }, { uid: UID }), input: { ...INPUT_HEAD, output: { mode } } })),
+      )) {
         expect(metadata(o)['labels']).toMatchObject({ [TENANT_UID_LABEL]: UID });
         const manifest = ((o['spec'] as Obj)['forProvider'] as Obj | undefined)?.['manifest'] as Obj | undefined;
         if (mode === 'Object') expect(metadata(manifest!)['labels']).toMatchObject({ [TENANT_UID_LABEL]: UID });
@@ -149,11 +183,16 @@ describe('no XR takes over an object it did not create', () => {
     }
   });
 
-  it('asks Crossplane for whatever already holds each new object\'s name (extra_resources for v1, resources when Crossplane says it reads them)', () => {
+  it("asks Crossplane for whatever already holds each new object's name (extra_resources for v1, resources when Crossplane says it reads them)", () => {
     const v1 = run({ xr: xr({}, { uid: UID }) });
     const names = Object.keys(v1.desired!.resources);
     expect(Object.keys(v1.requirements!.extraResources)).toEqual(names);
-    expect(v1.requirements!.extraResources[names[0]!]).toEqual({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', matchName: 'acme', namespace: 'plana-odoo-18' });
+    expect(v1.requirements!.extraResources[names[0]!]).toEqual({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      matchName: 'acme',
+      namespace: 'plana-odoo-18',
+    });
     const req = request({ xr: xr({}, { uid: UID }) });
     req.meta!.capabilities = [Capability.CAPABILITY_CAPABILITIES, Capability.CAPABILITY_REQUIRED_RESOURCES];
     const v2 = runFunction(deepFreeze(req), deps);
@@ -187,25 +226,43 @@ describe('no XR takes over an object it did not create', () => {
   });
 
   it.each([
-    { reason: 'made by hand (no tenant label)', labels: {}, says: `HTTPRoute plana-odoo-18/acme already exists and has no ${TENANT_UID_LABEL} label` },
-    { reason: 'another tenant\'s (a second XR for the same subdomain)', labels: { [TENANT_UID_LABEL]: 'other-uid' }, says: 'HTTPRoute plana-odoo-18/acme already exists and belongs to the tenant whose XR has UID "other-uid"' },
-  ])('refuses with one Fatal, composing nothing, when the route\'s name is held by an object $reason', ({ labels, says }) => {
-    const route = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'acme', namespace: 'plana-odoo-18', labels } };
+    {
+      reason: 'made by hand (no tenant label)',
+      labels: {},
+      says: `HTTPRoute plana-odoo-18/acme already exists and has no ${TENANT_UID_LABEL} label`,
+    },
+    {
+      reason: "another tenant's (a second XR for the same subdomain)",
+      labels: { [TENANT_UID_LABEL]: 'other-uid' },
+      says: 'HTTPRoute plana-odoo-18/acme already exists and belongs to the tenant whose XR has UID "other-uid"',
+    },
+  ])("refuses with one Fatal, composing nothing, when the route's name is held by an object $reason", ({ labels, says }) => {
+    const route = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'acme', namespace: 'plana-odoo-18', labels },
+    };
     const { res } = answered({ route });
-    expect(res.results).toEqual([expect.objectContaining({ severity: Severity.SEVERITY_FATAL, reason: 'ResourceConflict', target: Target.TARGET_COMPOSITE })]);
+    expect(res.results).toEqual([
+      expect.objectContaining({ severity: Severity.SEVERITY_FATAL, reason: 'ResourceConflict', target: Target.TARGET_COMPOSITE }),
+    ]);
     expect(fatalOf(res)!.message).toContain(says);
     expect(fatalOf(res)!.message).toContain('refusing to take it over');
     expect(res.desired?.resources).toEqual({});
   });
 
-  it('adopts an object that carries this XR\'s own UID (for example after its Object was deleted with policy Orphan)', () => {
-    const cron = { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'backup-acme', namespace: 'backup', labels: { [TENANT_UID_LABEL]: UID } } };
+  it("adopts an object that carries this XR's own UID (for example after its Object was deleted with policy Orphan)", () => {
+    const cron = {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'backup-acme', namespace: 'backup', labels: { [TENANT_UID_LABEL]: UID } },
+    };
     const { res } = answered({ route: undefined, cron });
     expect(fatalOf(res)).toBeUndefined();
     expect(Object.keys(res.desired!.resources)).toHaveLength(3);
   });
 
-  it('refuses when provider-kubernetes reports that the object an Object manages carries another tenant\'s UID', () => {
+  it("refuses when provider-kubernetes reports that the object an Object manages carries another tenant's UID", () => {
     const nsInput = { ...INPUT_HEAD, tenants: { namespaces: ['sales'] } };
     const mine = xr({}, { namespace: 'sales', uid: UID });
     const first = desired(run({ xr: mine, input: nsInput }));
@@ -219,9 +276,13 @@ describe('no XR takes over an object it did not create', () => {
 
   it('accepts namespaced tenants only from the namespaces the Input lists', () => {
     const elsewhere = run({ xr: xr({}, { namespace: 'hr' }), input: { ...INPUT_HEAD, tenants: { namespaces: ['sales'] } } });
-    expect(fatalOf(elsewhere)?.message).toBe('metadata.namespace: "hr" is not allowed: must be one of the namespaces in input.tenants.namespaces (sales)');
+    expect(fatalOf(elsewhere)?.message).toBe(
+      'metadata.namespace: "hr" is not allowed: must be one of the namespaces in input.tenants.namespaces (sales)',
+    );
     const byDefault = run({ xr: xr({}, { namespace: 'sales' }) });
     expect(fatalOf(byDefault)?.message).toContain('input.tenants.namespaces, which lists none');
-    expect(fatalOf(run({ xr: xr({}, { namespace: 'sales' }), input: { ...INPUT_HEAD, tenants: { namespaces: ['sales'] } } }))).toBeUndefined();
+    expect(
+      fatalOf(run({ xr: xr({}, { namespace: 'sales' }), input: { ...INPUT_HEAD, tenants: { namespaces: ['sales'] } } })),
+    ).toBeUndefined();
   });
 });

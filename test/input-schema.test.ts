@@ -21,18 +21,31 @@ describe('the Input schema and what derives from it', () => {
 
   it('lists every leaf field of the schema in the README table', () => {
     const table = inputReferenceTable();
-    for (const field of ['gateway.readiness', 'odoo.versions[].filestoreClaim', 'backup.ageRecipientsConfigMap.key', 'filestoreJob.resources.limits.memory', 'ttl.steadySeconds']) {
+    for (const field of [
+      'gateway.readiness',
+      'odoo.versions[].filestoreClaim',
+      'backup.ageRecipientsConfigMap.key',
+      'filestoreJob.resources.limits.memory',
+      'ttl.steadySeconds',
+    ]) {
       expect(table).toContain(`| \`${field}\` |`);
     }
   });
 
-  it('the CRD\'s defaults are the defaults the validator applies', () => {
-    const crd = inputCrd() as { spec: { versions: Array<{ schema: { openAPIV3Schema: { properties: Record<string, { properties?: Record<string, { default?: unknown }> }> } } }> } };
+  it("the CRD's defaults are the defaults the validator applies", () => {
+    const crd = inputCrd() as {
+      spec: {
+        versions: Array<{
+          schema: { openAPIV3Schema: { properties: Record<string, { properties?: Record<string, { default?: unknown }> }> } };
+        }>;
+      };
+    };
     const props = crd.spec.versions[0]!.schema.openAPIV3Schema.properties;
     const applied = parseInput(undefined) as unknown as Record<string, Record<string, unknown>>;
     for (const section of ['gateway', 'odoo', 'database', 'backup', 'filestoreJob', 'ttl']) {
       for (const [key, node] of Object.entries(props[section]!.properties ?? {})) {
-        if (node.default !== undefined && typeof node.default !== 'object') expect([section, key, applied[section]![key]]).toEqual([section, key, node.default]);
+        if (node.default !== undefined && typeof node.default !== 'object')
+          expect([section, key, applied[section]![key]]).toEqual([section, key, node.default]);
       }
     }
   });

@@ -14,7 +14,7 @@ function rejection(fields: Obj): FieldError {
 }
 
 describe('parseInput', () => {
-  it('gives PLANA\'s production values when the step has no input', () => {
+  it("gives PLANA's production values when the step has no input", () => {
     const input = parseInput(undefined);
     expect(input.gateway).toEqual({
       name: 'eg-gateway',
@@ -34,7 +34,14 @@ describe('parseInput', () => {
       ['18', 'plana-odoo-18'],
       ['19', 'plana-odoo-19'],
     ]);
-    expect(input.odoo).toMatchObject({ defaultVersion: '18', service: 'worker-odoo', httpPort: 8069, websocketPort: 8072, uid: 101, gid: 101 });
+    expect(input.odoo).toMatchObject({
+      defaultVersion: '18',
+      service: 'worker-odoo',
+      httpPort: 8069,
+      websocketPort: 8072,
+      uid: 101,
+      gid: 101,
+    });
     expect(input.database).toEqual({ host: 'pg01.planapulse.com', port: 5432 });
     expect(input.backup).toMatchObject({
       namespace: 'backup',
@@ -75,33 +82,131 @@ describe('parseInput', () => {
   });
 
   it.each([
-    { reason: 'wrong apiVersion', fields: { apiVersion: 'v1' }, message: 'input.apiVersion: "v1" is not allowed: must be "tenant.fn.planapulse.com/v1beta1"' },
-    { reason: 'unknown top-level field', fields: { bakup: {} }, message: 'input.bakup: an object is not allowed: must be absent: input has no such field (known: apiVersion, kind, gateway, odoo, tenants, database, backup, filestoreJob, output, ttl)' },
-    { reason: 'unknown nested field', fields: { backup: { shedule: 'x' } }, message: 'input.backup.shedule: "x" is not allowed: must be absent: input.backup has no such field' },
-    { reason: 'hour out of range', fields: { backup: { windowStartHour: 24 } }, message: 'input.backup.windowStartHour: 24 is not allowed: must be an integer from 0 to 23' },
-    { reason: 'window longer than a day', fields: { backup: { windowMinutes: 1441 } }, message: 'input.backup.windowMinutes: 1441 is not allowed: must be an integer from 1 to 1440' },
-    { reason: 'unpinned image', fields: { filestoreJob: { image: 'busybox' } }, message: 'input.filestoreJob.image: "busybox" is not allowed: must be a string matching' },
-    { reason: 'image by latest tag is still a tag', fields: { filestoreJob: { image: 'busybox:latest ; id' } }, message: 'input.filestoreJob.image: "busybox:latest ; id" is not allowed' },
-    { reason: 'readiness mode', fields: { gateway: { readiness: 'Maybe' } }, message: 'input.gateway.readiness: "Maybe" is not allowed: must be one of RouteStatus, Exists' },
-    { reason: 'a version without a claim', fields: { odoo: { versions: [{ version: '18', namespace: 'x' }] } }, message: 'input.odoo.versions[0].filestoreClaim: is required and must be a string matching' },
-    { reason: 'primary domain without listener', fields: { gateway: { primaryDomain: 'example.com' } }, message: 'input.gateway.primaryDomain: "example.com" is not allowed: must be one of the listener domains (planapulse.app, planapulse.online, planapulse.dev)' },
-    { reason: 'default version not configured', fields: { odoo: { defaultVersion: '16' } }, message: 'input.odoo.defaultVersion: "16" is not allowed: must be one of the configured versions (17, 18, 19)' },
-    { reason: 'duplicate version', fields: { odoo: { versions: [{ version: '18', namespace: 'a', filestoreClaim: 'b' }, { version: '18', namespace: 'c', filestoreClaim: 'd' }] } }, message: 'input.odoo.versions: "18" is not allowed: must be a list in which each version appears once' },
-    { reason: 'same port twice', fields: { odoo: { websocketPort: 8069 } }, message: 'input.odoo.websocketPort: 8069 is not allowed: must be a port other than input.odoo.httpPort' },
-    { reason: 'unknown time zone', fields: { backup: { timeZone: 'Europe/Atlantis' } }, message: 'input.backup.timeZone: "Europe/Atlantis" is not allowed: must be an IANA time zone name such as Europe/Sofia' },
-    { reason: 'bad age recipient', fields: { backup: { ageRecipients: ['ssh-rsa AAAA'] } }, message: 'input.backup.ageRecipients[0]: "ssh-rsa AAAA" is not allowed' },
+    {
+      reason: 'wrong apiVersion',
+      fields: { apiVersion: 'v1' },
+      message: 'input.apiVersion: "v1" is not allowed: must be "tenant.fn.planapulse.com/v1beta1"',
+    },
+    {
+      reason: 'unknown top-level field',
+      fields: { bakup: {} },
+      message:
+        'input.bakup: an object is not allowed: must be absent: input has no such field (known: apiVersion, kind, gateway, odoo, tenants, database, backup, filestoreJob, output, ttl)',
+    },
+    {
+      reason: 'unknown nested field',
+      fields: { backup: { shedule: 'x' } },
+      message: 'input.backup.shedule: "x" is not allowed: must be absent: input.backup has no such field',
+    },
+    {
+      reason: 'hour out of range',
+      fields: { backup: { windowStartHour: 24 } },
+      message: 'input.backup.windowStartHour: 24 is not allowed: must be an integer from 0 to 23',
+    },
+    {
+      reason: 'window longer than a day',
+      fields: { backup: { windowMinutes: 1441 } },
+      message: 'input.backup.windowMinutes: 1441 is not allowed: must be an integer from 1 to 1440',
+    },
+    {
+      reason: 'unpinned image',
+      fields: { filestoreJob: { image: 'busybox' } },
+      message: 'input.filestoreJob.image: "busybox" is not allowed: must be a string matching',
+    },
+    {
+      reason: 'image by latest tag is still a tag',
+      fields: { filestoreJob: { image: 'busybox:latest ; id' } },
+      message: 'input.filestoreJob.image: "busybox:latest ; id" is not allowed',
+    },
+    {
+      reason: 'readiness mode',
+      fields: { gateway: { readiness: 'Maybe' } },
+      message: 'input.gateway.readiness: "Maybe" is not allowed: must be one of RouteStatus, Exists',
+    },
+    {
+      reason: 'a version without a claim',
+      fields: { odoo: { versions: [{ version: '18', namespace: 'x' }] } },
+      message: 'input.odoo.versions[0].filestoreClaim: is required and must be a string matching',
+    },
+    {
+      reason: 'primary domain without listener',
+      fields: { gateway: { primaryDomain: 'example.com' } },
+      message:
+        'input.gateway.primaryDomain: "example.com" is not allowed: must be one of the listener domains (planapulse.app, planapulse.online, planapulse.dev)',
+    },
+    {
+      reason: 'default version not configured',
+      fields: { odoo: { defaultVersion: '16' } },
+      message: 'input.odoo.defaultVersion: "16" is not allowed: must be one of the configured versions (17, 18, 19)',
+    },
+    {
+      reason: 'duplicate version',
+      fields: {
+        odoo: {
+          versions: [
+            { version: '18', namespace: 'a', filestoreClaim: 'b' },
+            { version: '18', namespace: 'c', filestoreClaim: 'd' },
+          ],
+        },
+      },
+      message: 'input.odoo.versions: "18" is not allowed: must be a list in which each version appears once',
+    },
+    {
+      reason: 'same port twice',
+      fields: { odoo: { websocketPort: 8069 } },
+      message: 'input.odoo.websocketPort: 8069 is not allowed: must be a port other than input.odoo.httpPort',
+    },
+    {
+      reason: 'unknown time zone',
+      fields: { backup: { timeZone: 'Europe/Atlantis' } },
+      message: 'input.backup.timeZone: "Europe/Atlantis" is not allowed: must be an IANA time zone name such as Europe/Sofia',
+    },
+    {
+      reason: 'bad age recipient',
+      fields: { backup: { ageRecipients: ['ssh-rsa AAAA'] } },
+      message: 'input.backup.ageRecipients[0]: "ssh-rsa AAAA" is not allowed',
+    },
     {
       reason: 'recipients with encryption turned off',
       fields: { backup: { encryption: 'None', ageRecipients: ['age1aq8ysk43qj8fqr5phrecukxu4xn59m5awmqvr083kwgfsrej7spsmmc4jv'] } },
-      message: 'input.backup.ageRecipients: a list of 1 is not allowed: must be empty when input.backup.encryption is None (or set encryption: Age)',
+      message:
+        'input.backup.ageRecipients: a list of 1 is not allowed: must be empty when input.backup.encryption is None (or set encryption: Age)',
     },
-    { reason: 'an unknown encryption', fields: { backup: { encryption: 'Rot13' } }, message: 'input.backup.encryption: "Rot13" is not allowed' },
-    { reason: 'a scratch volume size that is no quantity', fields: { backup: { workVolumeSize: 'lots' } }, message: 'input.backup.workVolumeSize: "lots" is not allowed' },
-    { reason: 'endpoint not https', fields: { backup: { endpoint: 'http://sos' } }, message: 'input.backup.endpoint: "http://sos" is not allowed' },
-    { reason: 'a filestore sub-path that climbs out of the volume', fields: { odoo: { filestoreSubPath: '../other-volume' } }, message: 'input.odoo.filestoreSubPath: "../other-volume" is not allowed' },
-    { reason: 'an absolute filestore sub-path', fields: { odoo: { filestoreSubPath: '/etc' } }, message: 'input.odoo.filestoreSubPath: "/etc" is not allowed' },
-    { reason: 'a dot-dot segment inside the sub-path', fields: { odoo: { filestoreSubPath: 'filestore/../..' } }, message: 'input.odoo.filestoreSubPath: "filestore/../.." is not allowed' },
-    { reason: 'a list where an object belongs', fields: { gateway: [] }, message: 'input.gateway: a list of 0 is not allowed: must be an object' },
+    {
+      reason: 'an unknown encryption',
+      fields: { backup: { encryption: 'Rot13' } },
+      message: 'input.backup.encryption: "Rot13" is not allowed',
+    },
+    {
+      reason: 'a scratch volume size that is no quantity',
+      fields: { backup: { workVolumeSize: 'lots' } },
+      message: 'input.backup.workVolumeSize: "lots" is not allowed',
+    },
+    {
+      reason: 'endpoint not https',
+      fields: { backup: { endpoint: 'http://sos' } },
+      message: 'input.backup.endpoint: "http://sos" is not allowed',
+    },
+    {
+      reason: 'a filestore sub-path that climbs out of the volume',
+      fields: { odoo: { filestoreSubPath: '../other-volume' } },
+      message: 'input.odoo.filestoreSubPath: "../other-volume" is not allowed',
+    },
+    {
+      reason: 'an absolute filestore sub-path',
+      fields: { odoo: { filestoreSubPath: '/etc' } },
+      message: 'input.odoo.filestoreSubPath: "/etc" is not allowed',
+    },
+    {
+      reason: 'a dot-dot segment inside the sub-path',
+      fields: { odoo: { filestoreSubPath: 'filestore/../..' } },
+      message: 'input.odoo.filestoreSubPath: "filestore/../.." is not allowed',
+    },
+    {
+      reason: 'a list where an object belongs',
+      fields: { gateway: [] },
+      message: 'input.gateway: a list of 0 is not allowed: must be an object',
+    },
   ])('rejects $reason, naming the Input field', ({ fields, message }) => {
     expect(rejection(fields).message).toContain(message);
   });

@@ -16,18 +16,26 @@ const resources = (res: RunFunctionResponse): Record<string, Obj> =>
 const manifestOf = (o: Obj): Obj => ((o['spec'] as Obj)['forProvider'] as Obj)['manifest'] as Obj;
 
 /** An observed provider-kubernetes Object carrying what it observed of the wrapped object. */
-const observedObject = (manifest: Obj): Obj => ({ apiVersion: 'kubernetes.m.crossplane.io/v1alpha1', kind: 'Object', status: { atProvider: { manifest } } });
+const observedObject = (manifest: Obj): Obj => ({
+  apiVersion: 'kubernetes.m.crossplane.io/v1alpha1',
+  kind: 'Object',
+  status: { atProvider: { manifest } },
+});
 
 describe('output modes', () => {
   it('Auto emits the objects directly for a cluster-scoped XR', () => {
     expect(Object.values(resources(run())).map((o) => o['kind'])).toEqual(['HTTPRoute', 'CronJob', 'Job']);
   });
 
-  it('Auto wraps them in namespaced Objects in the XR\'s namespace for a namespaced XR; the manifests keep their own namespaces', () => {
+  it("Auto wraps them in namespaced Objects in the XR's namespace for a namespaced XR; the manifests keep their own namespaces", () => {
     const objects = resources(run({ xr: NAMESPACED, input: TENANT_NAMESPACES }));
     expectGolden('acme-namespaced.objects', objects);
     for (const o of Object.values(objects)) {
-      expect(o).toMatchObject({ apiVersion: 'kubernetes.m.crossplane.io/v1alpha1', kind: 'Object', metadata: { namespace: 'crossplane-system' } });
+      expect(o).toMatchObject({
+        apiVersion: 'kubernetes.m.crossplane.io/v1alpha1',
+        kind: 'Object',
+        metadata: { namespace: 'crossplane-system' },
+      });
       expect((o['spec'] as Obj)['providerConfigRef']).toEqual({ kind: 'ClusterProviderConfig', name: 'default' });
     }
     const [route, backup, job] = Object.values(objects).map(manifestOf);
@@ -36,7 +44,9 @@ describe('output modes', () => {
       ['CronJob', 'backup'],
       ['Job', 'crossplane-system'],
     ]);
-    expect(Object.values(objects).map((o) => (o['metadata'] as Obj)['name'])).toEqual(Object.keys(objects).map((name) => `plana-acme-${name}`));
+    expect(Object.values(objects).map((o) => (o['metadata'] as Obj)['name'])).toEqual(
+      Object.keys(objects).map((name) => `plana-acme-${name}`),
+    );
     expect(Object.keys(objects)).toEqual([
       expect.stringMatching(/^route-[0-9a-f]{8}$/),
       expect.stringMatching(/^backup-[0-9a-f]{8}$/),
@@ -53,7 +63,7 @@ describe('output modes', () => {
     }
   });
 
-  it('mirrors our readiness rules in each Object\'s readiness policy', () => {
+  it("mirrors our readiness rules in each Object's readiness policy", () => {
     const objects = Object.values(resources(run({ input: { ...objectMode, gateway: {} } })));
     const [route, backup, job] = objects.map((o) => (o['spec'] as Obj)['readiness'] as Obj);
     expect(route!['policy']).toBe('DeriveFromCelQuery');
@@ -65,13 +75,14 @@ describe('output modes', () => {
     expect(backup).toEqual({ policy: 'SuccessfulCreate' });
     expect(job).toEqual({
       policy: 'DeriveFromCelQuery',
-      celQuery: "has(object.status) && has(object.status.conditions) && object.status.conditions.exists(c, c.type == 'Complete' && c.status == 'True')",
+      celQuery:
+        "has(object.status) && has(object.status.conditions) && object.status.conditions.exists(c, c.type == 'Complete' && c.status == 'True')",
     });
     const exists = Object.values(resources(run({ input: { ...objectMode, gateway: { readiness: 'Exists' } } })))[0]!;
     expect((exists['spec'] as Obj)['readiness']).toEqual({ policy: 'SuccessfulCreate' });
   });
 
-  it('reads readiness, conditions and status from the wrapped objects\' observed manifests', () => {
+  it("reads readiness, conditions and status from the wrapped objects' observed manifests", () => {
     const first = resources(run({ xr: NAMESPACED, input: TENANT_NAMESPACES }));
     const [routeName, backupName, jobName] = Object.keys(first) as [string, string, string];
     const route = manifestOf(first[routeName]!);
@@ -79,7 +90,17 @@ describe('output modes', () => {
       [routeName]: observedObject({
         ...route,
         metadata: { ...(route['metadata'] as Obj), generation: 1 },
-        status: { parents: [{ parentRef: { name: 'eg-gateway', namespace: 'plana-odoo', sectionName: 'https-app' }, conditions: [{ type: 'Accepted', status: 'True' }, { type: 'ResolvedRefs', status: 'True' }] }] },
+        status: {
+          parents: [
+            {
+              parentRef: { name: 'eg-gateway', namespace: 'plana-odoo', sectionName: 'https-app' },
+              conditions: [
+                { type: 'Accepted', status: 'True' },
+                { type: 'ResolvedRefs', status: 'True' },
+              ],
+            },
+          ],
+        },
       }),
       [backupName]: observedObject({ ...manifestOf(first[backupName]!), status: { lastSuccessfulTime: '2026-11-22T01:00:00Z' } }),
       [jobName]: observedObject({ ...manifestOf(first[jobName]!), status: { conditions: [{ type: 'Complete', status: 'True' }] } }),
@@ -99,13 +120,14 @@ describe('output modes', () => {
     expect(observedManifest(plainObjectKind)).toBe(plainObjectKind);
   });
 
-  it('refuses Direct for a namespaced XR: Crossplane would force every object into the XR\'s namespace', () => {
+  it("refuses Direct for a namespaced XR: Crossplane would force every object into the XR's namespace", () => {
     const res = run({ xr: NAMESPACED, input: { ...TENANT_NAMESPACES, output: { mode: 'Direct' } } });
     expect(res.results).toEqual([
       expect.objectContaining({
         severity: Severity.SEVERITY_FATAL,
         reason: 'InvalidInput',
-        message: 'input.output.mode: "Direct" is not allowed: must be Object or Auto for a namespaced XR (crossplane-system/acme may compose only into its own namespace)',
+        message:
+          'input.output.mode: "Direct" is not allowed: must be Object or Auto for a namespaced XR (crossplane-system/acme may compose only into its own namespace)',
       }),
     ]);
     expect(res.desired?.resources).toEqual({});

@@ -19,7 +19,9 @@ describe('the package metadata', () => {
       'meta.crossplane.io/source',
     ]);
     for (const v of Object.values(annotations)) expect(v.trim()).not.toBe('');
-    expect(annotations['meta.crossplane.io/license']).toBe((JSON.parse(readFileSync('package.json', 'utf8')) as { license: string }).license);
+    expect(annotations['meta.crossplane.io/license']).toBe(
+      (JSON.parse(readFileSync('package.json', 'utf8')) as { license: string }).license,
+    );
     expect(annotations['meta.crossplane.io/source']).toBe('https://git.planapulse.com/plana-pulse/function-plana-tenant');
     expect(annotations['meta.crossplane.io/readme']).toContain(annotations['meta.crossplane.io/source']);
   });

@@ -19,7 +19,8 @@ const columns = (file: string): Column[] => {
   const xrd = parse(readFileSync(file, 'utf8')) as { spec: { versions: Array<{ additionalPrinterColumns: Column[] }> } };
   return xrd.spec.versions[0]!.additionalPrinterColumns;
 };
-const renderedXr = (scenario: string): Obj => parseAllDocuments(readFileSync(`examples/rendered/${scenario}.yaml`, 'utf8'))[0]!.toJS() as Obj;
+const renderedXr = (scenario: string): Obj =>
+  parseAllDocuments(readFileSync(`examples/rendered/${scenario}.yaml`, 'utf8'))[0]!.toJS() as Obj;
 
 /** The two JSONPath shapes the columns use: `.a.b` and `.status.conditions[?(@.type=='T')].status`. */
 function evaluate(path: string, obj: unknown): unknown {
@@ -49,7 +50,11 @@ describe('the XRDs printer columns', () => {
     const xr = renderedXr(scenario);
     // render.sh leaves the spec out of the rendered XR: kubectl sees the XR's own spec beside
     // the status the function wrote.
-    const file = scenario.startsWith('namespaced') ? 'examples/namespaced/xr.yaml' : scenario.startsWith('v1') ? 'examples/v1/xr.yaml' : 'examples/xr.yaml';
+    const file = scenario.startsWith('namespaced')
+      ? 'examples/namespaced/xr.yaml'
+      : scenario.startsWith('v1')
+        ? 'examples/v1/xr.yaml'
+        : 'examples/xr.yaml';
     const full = { ...xr, spec: (parse(readFileSync(file, 'utf8')) as Obj)['spec'] };
     expect(columns(XRDS[0]!).map((c) => evaluate(c.jsonPath, full))).toEqual(want);
   });

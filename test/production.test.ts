@@ -47,13 +47,24 @@ describe('the production DeploymentRuntimeConfig', () => {
   });
 
   it('is a valid Deployment spec once Crossplane adds its selector and the runtime container image', () => {
-    const labels = { 'pkg.crossplane.io/function': String(functionName), 'pkg.crossplane.io/revision': 'function-plana-tenant-0123456789ab' };
+    const labels = {
+      'pkg.crossplane.io/function': String(functionName),
+      'pkg.crossplane.io/revision': 'function-plana-tenant-0123456789ab',
+    };
     const d = new Deployment({
       metadata: { name: 'function-plana-tenant-0123456789ab', namespace: 'crossplane-system' },
       spec: {
         ...deployment,
         selector: { matchLabels: labels },
-        template: { metadata: { labels }, spec: { ...(pod as object), containers: [{ ...(container as object), name: 'package-runtime', image: 'git.planapulse.com/plana-pulse/function-plana-tenant:v0.1.0' }] } },
+        template: {
+          metadata: { labels },
+          spec: {
+            ...(pod as object),
+            containers: [
+              { ...(container as object), name: 'package-runtime', image: 'git.planapulse.com/plana-pulse/function-plana-tenant:v0.1.0' },
+            ],
+          },
+        },
       },
     });
     expect(() => d.validate()).not.toThrow();
@@ -61,7 +72,12 @@ describe('the production DeploymentRuntimeConfig', () => {
 
   it('meets the restricted Pod Security Standard', () => {
     expect(pod['automountServiceAccountToken']).toBe(false);
-    expect(pod['securityContext']).toEqual({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod['securityContext']).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(pod['hostNetwork'] ?? pod['hostPID'] ?? pod['hostIPC']).toBeUndefined();
     expect(container['name']).toBe('package-runtime');
     expect(container['securityContext']).toEqual({
@@ -106,7 +122,11 @@ describe('the production Function and PodDisruptionBudget', () => {
   it('installs the package from PLANA registry at this version, with the runtime config', () => {
     expect(at(fn, 'metadata', 'name')).toBe(functionName);
     expect(at(fn, 'spec', 'package')).toBe(`git.planapulse.com/plana-pulse/function-plana-tenant:v${pkg.version}`);
-    expect(at(fn, 'spec', 'runtimeConfigRef')).toEqual({ apiVersion: 'pkg.crossplane.io/v1beta1', kind: 'DeploymentRuntimeConfig', name: at(drc, 'metadata', 'name') });
+    expect(at(fn, 'spec', 'runtimeConfigRef')).toEqual({
+      apiVersion: 'pkg.crossplane.io/v1beta1',
+      kind: 'DeploymentRuntimeConfig',
+      name: at(drc, 'metadata', 'name'),
+    });
   });
 
   it('lets one replica go at a time, selecting the pods the spread selects', () => {

@@ -35,7 +35,7 @@ const conditions = fc.uniqueArray(
   { selector: (c) => c.type, maxLength: 4 },
 );
 
-describe('the Objects\' CEL readiness policies agree with the function\'s own predicates', () => {
+describe("the Objects' CEL readiness policies agree with the function's own predicates", () => {
   const t = tenant({ aliasDomains: ['planapulse.online'] });
   // Every listener the tenant's hosts need: the canonical route's and the alias redirect's.
   const plan = resolve(t, defaults());
@@ -59,45 +59,66 @@ describe('the Objects\' CEL readiness policies agree with the function\'s own pr
   // Mostly what an Envoy Gateway writes for our parentRefs, sometimes with Gateway API's defaults
   // left out, stale, rejected or from another gateway; and entirely random routes.
   const nearlyOurs = fc.integer({ min: 1, max: 3 }).chain((generation) =>
-    fc.tuple(
-      fc.constantFrom('plana-odoo-18', 'plana-odoo'),
-      fc.tuple(
-        ...refs.map((ref) =>
-          fc.option(
-            fc.record({
-              parentRef: fc.oneof(
-                fc.constant({ ...ref }),
-                fc.constant({ name: ref.name, namespace: ref.namespace, sectionName: ref.sectionName }),
-                fc.constant({ name: ref.name, sectionName: ref.sectionName }),
-                parentRef.map((p) => ({ ...p, sectionName: ref.sectionName })),
-              ),
-              controllerName: fc.constant('gateway.envoyproxy.io/gatewayclass-controller'),
-              conditions: fc.oneof(
-                fc.constantFrom(generation, generation - 1).map((g) => [
-                  { type: 'Accepted', status: 'True', observedGeneration: g, reason: 'Accepted' },
-                  { type: 'ResolvedRefs', status: 'True', observedGeneration: g, reason: 'ResolvedRefs' },
-                ]),
-                conditions,
-              ),
-            }),
-            { freq: 5 },
+    fc
+      .tuple(
+        fc.constantFrom('plana-odoo-18', 'plana-odoo'),
+        fc.tuple(
+          ...refs.map((ref) =>
+            fc.option(
+              fc.record({
+                parentRef: fc.oneof(
+                  fc.constant({ ...ref }),
+                  fc.constant({ name: ref.name, namespace: ref.namespace, sectionName: ref.sectionName }),
+                  fc.constant({ name: ref.name, sectionName: ref.sectionName }),
+                  parentRef.map((p) => ({ ...p, sectionName: ref.sectionName })),
+                ),
+                controllerName: fc.constant('gateway.envoyproxy.io/gatewayclass-controller'),
+                conditions: fc.oneof(
+                  fc.constantFrom(generation, generation - 1).map((g) => [
+                    { type: 'Accepted', status: 'True', observedGeneration: g, reason: 'Accepted' },
+                    { type: 'ResolvedRefs', status: 'True', observedGeneration: g, reason: 'ResolvedRefs' },
+                  ]),
+                  conditions,
+                ),
+              }),
+              { freq: 5 },
+            ),
           ),
         ),
+      )
+      .map(([namespace, parents]) =>
+        routeIn(
+          namespace,
+          generation,
+          parents.filter((p) => p !== null),
+        ),
       ),
-    ).map(([namespace, parents]) => routeIn(namespace, generation, parents.filter((p) => p !== null))),
   );
   const route = fc.oneof(
     nearlyOurs,
     fc.record({
       apiVersion: fc.constant('gateway.networking.k8s.io/v1'),
       kind: fc.constant('HTTPRoute'),
-      metadata: fc.record({ name: fc.constant('acme'), namespace: fc.constantFrom('plana-odoo-18', 'plana-odoo'), generation: fc.integer({ min: 1, max: 3 }) }, { requiredKeys: ['name', 'namespace'] }),
+      metadata: fc.record(
+        {
+          name: fc.constant('acme'),
+          namespace: fc.constantFrom('plana-odoo-18', 'plana-odoo'),
+          generation: fc.integer({ min: 1, max: 3 }),
+        },
+        { requiredKeys: ['name', 'namespace'] },
+      ),
       status: fc.record(
         {
-          parents: fc.uniqueArray(fc.record({ parentRef, controllerName: fc.constant('gateway.envoyproxy.io/gatewayclass-controller'), conditions }, { requiredKeys: ['parentRef'] }), {
-            selector: (p) => JSON.stringify(p.parentRef),
-            maxLength: 4,
-          }),
+          parents: fc.uniqueArray(
+            fc.record(
+              { parentRef, controllerName: fc.constant('gateway.envoyproxy.io/gatewayclass-controller'), conditions },
+              { requiredKeys: ['parentRef'] },
+            ),
+            {
+              selector: (p) => JSON.stringify(p.parentRef),
+              maxLength: 4,
+            },
+          ),
         },
         { requiredKeys: [] },
       ),

@@ -13,23 +13,43 @@ const dir = mkdtempSync(join(tmpdir(), 'render-summary-'));
 const summary = (name: string, exit: string, stderr = ''): string[] => {
   const err = join(dir, `${name}.stderr`);
   writeFileSync(err, stderr);
-  const out = execFileSync(process.execPath, ['scripts/render-summary.mjs', name, 'crossplane-v2.5.0 + crossplane-core-v2.3.4', 'examples/xr.yaml', '-', exit, `examples/rendered/${name}.yaml`, err], {
-    encoding: 'utf8',
-    env: { ...process.env, COLUMNS: '' },
-  });
+  const out = execFileSync(
+    process.execPath,
+    [
+      'scripts/render-summary.mjs',
+      name,
+      'crossplane-v2.5.0 + crossplane-core-v2.3.4',
+      'examples/xr.yaml',
+      '-',
+      exit,
+      `examples/rendered/${name}.yaml`,
+      err,
+    ],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, COLUMNS: '' },
+    },
+  );
   return out.trimEnd().split('\n');
 };
 
 describe('the render summary', () => {
-  it.each(['acme', 'acme-ready', 'acme-degraded', 'boreal-v19-alias', 'zora-enterprise', 'namespaced', 'namespaced-ready', 'v1', 'v1-ready'])(
-    '%s fits on a screen (at most 24 lines of at most 120 columns) and names its full output',
-    (name) => {
-      const lines = summary(name, '0');
-      expect(lines.length).toBeLessThanOrEqual(24);
-      for (const l of lines) expect(l.length).toBeLessThanOrEqual(120);
-      expect(lines.at(-1)).toMatch(new RegExp(`^    full output: examples/rendered/${name}\\.yaml \\(\\d+ lines\\)$`));
-    },
-  );
+  it.each([
+    'acme',
+    'acme-ready',
+    'acme-degraded',
+    'boreal-v19-alias',
+    'zora-enterprise',
+    'namespaced',
+    'namespaced-ready',
+    'v1',
+    'v1-ready',
+  ])('%s fits on a screen (at most 24 lines of at most 120 columns) and names its full output', (name) => {
+    const lines = summary(name, '0');
+    expect(lines.length).toBeLessThanOrEqual(24);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(120);
+    expect(lines.at(-1)).toMatch(new RegExp(`^    full output: examples/rendered/${name}\\.yaml \\(\\d+ lines\\)$`));
+  });
 
   it('shows the degraded tenant: Ready first, each concern, the objects and every warning', () => {
     const lines = summary('acme-degraded', '0');
@@ -45,15 +65,20 @@ describe('the render summary', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^ {6}route\S* +not ready +HTTPRoute +plana-odoo-18\/acme$/));
     expect(lines).toContain('    warnings (3):');
     // Warnings are wrapped, never cut: the whole message is there.
-    expect(lines.join(' ').replace(/\s+/g, ' ')).toContain('NotAllowedByListeners: No listeners included by this parent ref allowed this attachment.');
+    expect(lines.join(' ').replace(/\s+/g, ' ')).toContain(
+      'NotAllowedByListeners: No listeners included by this parent ref allowed this attachment.',
+    );
   });
 
   it('shows what each provider-kubernetes Object wraps', () => {
-    expect(summary('namespaced-ready', '0')).toContainEqual(expect.stringMatching(/^ {6}route\S* +ready +HTTPRoute +plana-odoo-18\/acme \(in Object crossplane-system\/\S+\)$/));
+    expect(summary('namespaced-ready', '0')).toContainEqual(
+      expect.stringMatching(/^ {6}route\S* +ready +HTTPRoute +plana-odoo-18\/acme \(in Object crossplane-system\/\S+\)$/),
+    );
   });
 
   it('shows the Fatal of a rejected XR, whole', () => {
-    const stderr = 'crossplane: error: cannot render composite resource: pipeline step "tenant" returned a fatal result: spec.subdomain: "x; rm -rf /" is not allowed: must be a DNS label of lowercase letters, digits and inner hyphens, at most 30 characters\n';
+    const stderr =
+      'crossplane: error: cannot render composite resource: pipeline step "tenant" returned a fatal result: spec.subdomain: "x; rm -rf /" is not allowed: must be a DNS label of lowercase letters, digits and inner hyphens, at most 30 characters\n';
     const text = summary('invalid', '1', stderr).join('\n');
     expect(text).toContain('    Fatal  spec.subdomain: "x; rm -rf /" is not allowed');
     expect(text.replace(/\s+/g, ' ')).toContain('inner hyphens, at most 30 characters');

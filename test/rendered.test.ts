@@ -7,10 +7,16 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 
 type Obj = Record<string, unknown> & { kind?: string; apiVersion?: string; metadata?: Obj; status?: Obj };
-interface Cond { type: string; status: string; reason: string }
+interface Cond {
+  type: string;
+  status: string;
+  reason: string;
+}
 
 const rendered = (name: string): Obj[] =>
-  parseAllDocuments(readFileSync(`examples/rendered/${name}.yaml`, 'utf8')).map((d) => d.toJS() as Obj).filter((d) => d !== null);
+  parseAllDocuments(readFileSync(`examples/rendered/${name}.yaml`, 'utf8'))
+    .map((d) => d.toJS() as Obj)
+    .filter((d) => d !== null);
 const xrOf = (docs: Obj[]): Obj => docs.find((d) => d.kind === 'PLANAClient')!;
 const conditions = (docs: Obj[]): Record<string, [string, string]> =>
   Object.fromEntries(((xrOf(docs).status?.['conditions'] as Cond[]) ?? []).map((c) => [c.type, [c.status, c.reason]]));
@@ -19,11 +25,46 @@ const warnings = (docs: Obj[]) => docs.filter((d) => d.kind === 'Result' && d['s
 
 describe('crossplane render of the examples', () => {
   it.each([
-    { name: 'acme', ready: ['False', 'Creating'], route: ['False', 'Creating'], filestore: ['False', 'Creating'], backup: ['Unknown', 'Creating'], warnings: [] },
-    { name: 'acme-ready', ready: ['True', 'Available'], route: ['True', 'Accepted'], filestore: ['True', 'Created'], backup: ['True', 'BackedUp'], warnings: [] },
-    { name: 'acme-degraded', ready: ['False', 'Creating'], route: ['False', 'RouteRejected'], filestore: ['False', 'JobFailed'], backup: ['False', 'LastRunFailed'], warnings: ['JobFailed', 'LastRunFailed', 'RouteRejected'] },
-    { name: 'zora-enterprise', ready: ['False', 'Creating'], route: ['False', 'Creating'], filestore: ['False', 'Creating'], backup: ['False', 'Suspended'], warnings: [] },
-    { name: 'namespaced-ready', ready: ['True', 'Available'], route: ['True', 'Accepted'], filestore: ['True', 'Created'], backup: ['True', 'BackedUp'], warnings: [] },
+    {
+      name: 'acme',
+      ready: ['False', 'Creating'],
+      route: ['False', 'Creating'],
+      filestore: ['False', 'Creating'],
+      backup: ['Unknown', 'Creating'],
+      warnings: [],
+    },
+    {
+      name: 'acme-ready',
+      ready: ['True', 'Available'],
+      route: ['True', 'Accepted'],
+      filestore: ['True', 'Created'],
+      backup: ['True', 'BackedUp'],
+      warnings: [],
+    },
+    {
+      name: 'acme-degraded',
+      ready: ['False', 'Creating'],
+      route: ['False', 'RouteRejected'],
+      filestore: ['False', 'JobFailed'],
+      backup: ['False', 'LastRunFailed'],
+      warnings: ['JobFailed', 'LastRunFailed', 'RouteRejected'],
+    },
+    {
+      name: 'zora-enterprise',
+      ready: ['False', 'Creating'],
+      route: ['False', 'Creating'],
+      filestore: ['False', 'Creating'],
+      backup: ['False', 'Suspended'],
+      warnings: [],
+    },
+    {
+      name: 'namespaced-ready',
+      ready: ['True', 'Available'],
+      route: ['True', 'Accepted'],
+      filestore: ['True', 'Created'],
+      backup: ['True', 'BackedUp'],
+      warnings: [],
+    },
   ])('$name: XR Ready $ready, custom conditions and warnings', ({ name, ready, route, filestore, backup, warnings: want }) => {
     const docs = rendered(name);
     const c = conditions(docs);
@@ -41,7 +82,11 @@ describe('crossplane render of the examples', () => {
       ['Job', 'crossplane-system', 'filestore-acme-8c8ffff2'],
       ['HTTPRoute', 'plana-odoo-18', 'acme'],
     ]);
-    expect(xrOf(docs).status).toMatchObject({ database: 'acme.planapulse.app', url: 'https://acme.planapulse.app', namespace: 'plana-odoo-18' });
+    expect(xrOf(docs).status).toMatchObject({
+      database: 'acme.planapulse.app',
+      url: 'https://acme.planapulse.app',
+      namespace: 'plana-odoo-18',
+    });
   });
 
   it('boreal: Odoo 19; the canonical route on https-app, the alias answered by a redirect route on https-online', () => {
@@ -67,7 +112,7 @@ describe('crossplane render of the examples', () => {
     expect(xrOf(docs).status).toMatchObject({ namespace: 'plana-odoo-19' });
   });
 
-  it('acme-takeover-refused: a hand-made route where acme\'s belongs is refused with a ResourceConflict, nothing composed', () => {
+  it("acme-takeover-refused: a hand-made route where acme's belongs is refused with a ResourceConflict, nothing composed", () => {
     const text = readFileSync('examples/rendered/acme-takeover-refused.yaml', 'utf8');
     expect(text).toContain('HTTPRoute plana-odoo-18/acme already exists and has no planapulse.com/tenant-uid label');
     expect(text).toContain('refusing to take it over');
@@ -89,14 +134,18 @@ describe('crossplane render of the examples', () => {
 
   it('namespaced XR: namespaced Objects in crossplane-system whose manifests target the version, backup and job namespaces', () => {
     const objects = ours(rendered('namespaced'));
-    expect(objects.map((o) => [o.apiVersion, o.kind, o.metadata?.['namespace']])).toEqual(Array(3).fill(['kubernetes.m.crossplane.io/v1alpha1', 'Object', 'crossplane-system']));
+    expect(objects.map((o) => [o.apiVersion, o.kind, o.metadata?.['namespace']])).toEqual(
+      Array(3).fill(['kubernetes.m.crossplane.io/v1alpha1', 'Object', 'crossplane-system']),
+    );
     const targets = objects.map((o) => (((o['spec'] as Obj)['forProvider'] as Obj)['manifest'] as Obj).metadata?.['namespace']);
     expect(targets.sort()).toEqual(['backup', 'crossplane-system', 'plana-odoo-18']);
   });
 
   it('Crossplane v1 (crank v1.20.11): cluster-scoped Objects, ready from their observed manifests', () => {
     const docs = rendered('v1-ready');
-    expect(ours(docs).map((o) => [o.apiVersion, o.kind, o.metadata?.['namespace']])).toEqual(Array(3).fill(['kubernetes.crossplane.io/v1alpha2', 'Object', undefined]));
+    expect(ours(docs).map((o) => [o.apiVersion, o.kind, o.metadata?.['namespace']])).toEqual(
+      Array(3).fill(['kubernetes.crossplane.io/v1alpha2', 'Object', undefined]),
+    );
     expect(conditions(docs)['Ready']).toEqual(['True', 'Available']);
     expect(conditions(docs)['RouteReady']).toEqual(['True', 'Accepted']);
   });

@@ -14,7 +14,17 @@ const encode = (req: RunFunctionRequest): Uint8Array => RunFunctionRequest.encod
 /** The decoded request with every pass-through resource read into a plain one, for comparisons. */
 function plain(req: RunFunctionRequest): RunFunctionRequest {
   const states = (s: RunFunctionRequest['observed']) =>
-    s === undefined ? undefined : { composite: s.composite, resources: Object.fromEntries(Object.entries(s.resources).map(([k, v]) => [k, { resource: v.resource, connectionDetails: v.connectionDetails, ready: v.ready }])) };
+    s === undefined
+      ? undefined
+      : {
+          composite: s.composite,
+          resources: Object.fromEntries(
+            Object.entries(s.resources).map(([k, v]) => [
+              k,
+              { resource: v.resource, connectionDetails: v.connectionDetails, ready: v.ready },
+            ]),
+          ),
+        };
   return { ...req, observed: states(req.observed), desired: states(req.desired) };
 }
 
@@ -26,7 +36,9 @@ const REAL: ReadonlyArray<{ reason: string; req: () => RunFunctionRequest }> = [
       ...request({
         xr: xr({ aliasDomains: ['planapulse.online'] }, { uid: 'u-1', creationTimestamp: '2026-11-01T00:00:00Z' }),
         input: { apiVersion: 'tenant.fn.planapulse.com/v1beta1', kind: 'Input', backup: { windowMinutes: 90 } },
-        observed: { 'route-1': { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'acme' }, status: { parents: [] } } },
+        observed: {
+          'route-1': { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'acme' }, status: { parents: [] } },
+        },
         desired: { other: { kind: 'ConfigMap', data: { k: 'ü € 𝄞 "quoted"\n', n: '1' } } },
         desiredComposite: { status: { earlier: true } },
         context: { n: 1.5, z: null, l: [true, -3, 'x', { deep: [[]] }] },
@@ -39,7 +51,14 @@ const REAL: ReadonlyArray<{ reason: string; req: () => RunFunctionRequest }> = [
     req: () => ({
       ...request(),
       extraResources: { a: { items: [{ resource: { kind: 'X' }, connectionDetails: {}, ready: Ready.READY_TRUE }] } },
-      requiredResources: { b: { items: [] }, c: { items: [{ resource: { kind: 'Y', spec: { list: [1, 2] } }, connectionDetails: { k: Buffer.from([0, 255]) }, ready: Ready.READY_FALSE }] } },
+      requiredResources: {
+        b: { items: [] },
+        c: {
+          items: [
+            { resource: { kind: 'Y', spec: { list: [1, 2] } }, connectionDetails: { k: Buffer.from([0, 255]) }, ready: Ready.READY_FALSE },
+          ],
+        },
+      },
       credentials: { creds: { credentialData: { data: { password: Buffer.from('s3cr3t') } } } },
       requiredSchemas: { s: { openapiV3: { type: 'object' } }, empty: { openapiV3: undefined } },
     }),
@@ -56,11 +75,21 @@ describe('decodeRequest', () => {
     // The generated decoder drops a "__proto__" key; ours keeps it (below): left out here.
     const json = fc.dictionary(fc.string(), fc.jsonValue()).filter((v) => !JSON.stringify(v).includes('"__proto__"'));
     fc.assert(
-      fc.property(json, json, json, fc.dictionary(fc.string().filter((k) => k !== '__proto__'), json, { maxKeys: 4 }), (composite, input, context, resources) => {
-        const req = request({ xr: composite, input, context, observed: resources, desired: resources });
-        const bytes = encode(req);
-        expect(plain(decodeRequest(bytes))).toStrictEqual(RunFunctionRequest.decode(bytes));
-      }),
+      fc.property(
+        json,
+        json,
+        json,
+        fc.dictionary(
+          fc.string().filter((k) => k !== '__proto__'),
+          json,
+          { maxKeys: 4 },
+        ),
+        (composite, input, context, resources) => {
+          const req = request({ xr: composite, input, context, observed: resources, desired: resources });
+          const bytes = encode(req);
+          expect(plain(decodeRequest(bytes))).toStrictEqual(RunFunctionRequest.decode(bytes));
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -69,7 +98,14 @@ describe('decodeRequest', () => {
     // The generated encoder drops the key too; ours writes it. A response's context (field 4)
     // is a request's context (field 5) once its tag is changed.
     const context = JSON.parse('{"metadata":{"__proto__":{"name":"evil"}}}') as Obj;
-    const bytes = encodeResponse({ meta: undefined, desired: undefined, results: [], context, requirements: undefined, conditions: [] }).slice();
+    const bytes = encodeResponse({
+      meta: undefined,
+      desired: undefined,
+      results: [],
+      context,
+      requirements: undefined,
+      conditions: [],
+    }).slice();
     expect(bytes[0]).toBe(0x22);
     bytes[0] = 0x2a;
     const metadata = decodeRequest(bytes).context?.['metadata'] as Obj;
@@ -101,7 +137,7 @@ describe('decodeRequest', () => {
   });
 });
 
-describe('earlier steps\' resources pass through as bytes', () => {
+describe("earlier steps' resources pass through as bytes", () => {
   const req = () => request({ desired: { a: { kind: 'ConfigMap', data: { k: 'v' } }, b: { kind: 'Secret', metadata: { name: 'x' } } } });
 
   it('leaves them unread through a whole call, and the response carries the same bytes the generated encoder writes', () => {
@@ -111,7 +147,15 @@ describe('earlier steps\' resources pass through as bytes', () => {
     expect(passed).toHaveLength(2);
     expect(passed.every((r) => !r.read)).toBe(true);
     const bytes = Buffer.from(encodeResponse(res));
-    const materialized: RunFunctionResponse = { ...res, desired: { composite: res.desired?.composite, resources: Object.fromEntries(Object.entries(res.desired?.resources ?? {}).map(([k, v]) => [k, { ...(v instanceof PassThroughResource ? v.toJSON() : v) }])) } };
+    const materialized: RunFunctionResponse = {
+      ...res,
+      desired: {
+        composite: res.desired?.composite,
+        resources: Object.fromEntries(
+          Object.entries(res.desired?.resources ?? {}).map(([k, v]) => [k, { ...(v instanceof PassThroughResource ? v.toJSON() : v) }]),
+        ),
+      },
+    };
     expect(bytes.equals(Buffer.from(RunFunctionResponse.encode(materialized).finish()))).toBe(true);
     expect(RunFunctionResponse.decode(bytes).desired?.resources['a']?.resource).toEqual({ kind: 'ConfigMap', data: { k: 'v' } });
   });
@@ -122,6 +166,9 @@ describe('earlier steps\' resources pass through as bytes', () => {
     (a.resource!['data'] as Obj)['k'] = 'changed';
     expect((a as PassThroughResource).read).toBe(true);
     const res = runFunction(decoded, deps);
-    expect(RunFunctionResponse.decode(encodeResponse(res)).desired?.resources['a']?.resource).toEqual({ kind: 'ConfigMap', data: { k: 'changed' } });
+    expect(RunFunctionResponse.decode(encodeResponse(res)).desired?.resources['a']?.resource).toEqual({
+      kind: 'ConfigMap',
+      data: { k: 'changed' },
+    });
   });
 });

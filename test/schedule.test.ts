@@ -31,7 +31,7 @@ function busiest(projectIds: readonly number[], windowMinutes: number): number {
 
 describe('the backup spread', () => {
   it.each([
-    { reason: 'PLANA\'s default hour', windowMinutes: 60 },
+    { reason: "PLANA's default hour", windowMinutes: 60 },
     { reason: 'a two-hour window', windowMinutes: 120 },
     { reason: 'a 45-minute window', windowMinutes: 45 },
     { reason: 'a ten-hour window', windowMinutes: 600 },
@@ -78,6 +78,8 @@ describe('the backup spread', () => {
     expect([23, 0]).toContain(t.hour);
     const cron = buildBackup(resolve(tenant({ projectId: 1 }), input({ backup: { windowStartHour: 23, windowMinutes: 120 } })).backup);
     expect(cron.spec?.schedule).toBe(t.cron);
-    expect(cron.spec?.jobTemplate.spec?.template.spec?.initContainers?.[0]?.env).toEqual([{ name: 'START_SECOND', value: String(t.second) }]);
+    expect(cron.spec?.jobTemplate.spec?.template.spec?.initContainers?.[0]?.env).toEqual([
+      { name: 'START_SECOND', value: String(t.second) },
+    ]);
   });
 });

@@ -12,7 +12,7 @@ import { FILESTORE_SCRIPT } from '../src/builders/scripts.js';
 
 // CI installs busybox (.ci/run); without it these tests are skipped, and say so.
 const BUSYBOX = spawnSync('busybox', ['true']).status === 0;
-if (!BUSYBOX) console.warn('test/scripts.test.ts: busybox is not installed: the Jobs\' scripts are not run (apt-get install busybox)');
+if (!BUSYBOX) console.warn("test/scripts.test.ts: busybox is not installed: the Jobs' scripts are not run (apt-get install busybox)");
 const ROOT = process.getuid?.() === 0;
 const UID = String(process.getuid?.() ?? 0);
 
@@ -32,7 +32,12 @@ function run(script: string, env: Record<string, string>): { status: number | nu
 }
 
 describe.skipIf(!BUSYBOX)('the filestore Job script', () => {
-  const env = (root: string, database = 'acme.planapulse.app') => ({ FILESTORE_ROOT: root, DATABASE: database, DIR_MODE: '0750', ODOO_UID: UID });
+  const env = (root: string, database = 'acme.planapulse.app') => ({
+    FILESTORE_ROOT: root,
+    DATABASE: database,
+    DIR_MODE: '0750',
+    ODOO_UID: UID,
+  });
 
   it('creates the tenant directory with its mode and a marker, and is idempotent', () => {
     const root = join(dir, 'filestore');

@@ -17,7 +17,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runFunction } from '../src/fn.js';
 import { newLogger } from '../src/logger.js';
 import { HEALTH_SERVICE, ServingStatus, type HealthCheckResponse } from '../src/grpc/health.js';
-import { RUNNER_CLIENT_DEFINITIONS, StartupError, startServer, type Handler, type RunningServer, type ServerConfig } from '../src/grpc/server.js';
+import {
+  RUNNER_CLIENT_DEFINITIONS,
+  StartupError,
+  startServer,
+  type Handler,
+  type RunningServer,
+  type ServerConfig,
+} from '../src/grpc/server.js';
 
 const V1 = 'apiextensions.fn.proto.v1.FunctionRunnerService';
 const V1BETA1 = 'apiextensions.fn.proto.v1beta1.FunctionRunnerService';
@@ -86,7 +93,8 @@ function unary<Req, Res>(client: grpc.Client, method: grpc.MethodDefinition<Req,
 const runOn = (client: grpc.Client, service: typeof V1 | typeof V1BETA1, req: RunFunctionRequest): Promise<Outcome<RunFunctionResponse>> =>
   unary(client, RUNNER_CLIENT_DEFINITIONS[service].runFunction, req);
 
-const check = (client: grpc.Client, service: string): Promise<Outcome<HealthCheckResponse>> => unary(client, HEALTH_SERVICE.Check, { service });
+const check = (client: grpc.Client, service: string): Promise<Outcome<HealthCheckResponse>> =>
+  unary(client, HEALTH_SERVICE.Check, { service });
 
 const clients: grpc.Client[] = [];
 function client(port: number, credentials = grpc.credentials.createInsecure(), options: grpc.ClientOptions = {}): grpc.Client {
@@ -97,7 +105,14 @@ function client(port: number, credentials = grpc.credentials.createInsecure(), o
 
 // --- servers -------------------------------------------------------------------------------------
 
-const INSECURE: ServerConfig = { address: '127.0.0.1:0', host: '127.0.0.1', port: 0, insecure: true, maxRecvMsgSize: 4 * MiB, name: 'function-plana-tenant' };
+const INSECURE: ServerConfig = {
+  address: '127.0.0.1:0',
+  host: '127.0.0.1',
+  port: 0,
+  insecure: true,
+  maxRecvMsgSize: 4 * MiB,
+  name: 'function-plana-tenant',
+};
 
 const running: RunningServer[] = [];
 async function serve(config: Partial<ServerConfig>, handler?: Handler, log = capturingLogger().log): Promise<RunningServer> {
@@ -132,8 +147,25 @@ function openssl(...args: string[]): void {
 function issue(name: string, subject: string, ext: string, ca: string | undefined, days: number): void {
   const extFile = join(tmp, `${name}.ext`);
   writeFileSync(extFile, `${ext}\n`);
-  openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
-  const signer = ca === undefined ? ['-signkey', `${name}.key`] : ['-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-set_serial', String(Date.now() + Math.floor(Math.random() * 1e6))];
+  openssl(
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+    '-subj',
+    subject,
+  );
+  const signer =
+    ca === undefined
+      ? ['-signkey', `${name}.key`]
+      : ['-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-set_serial', String(Date.now() + Math.floor(Math.random() * 1e6))];
   // -days -1 makes a certificate that expired a day ago (notAfter before notBefore and now).
   openssl('x509', '-req', '-in', `${name}.csr`, ...signer, '-days', String(days), '-extfile', extFile, '-out', `${name}.crt`);
 }
@@ -142,7 +174,9 @@ const read = (name: string): Buffer => readFileSync(join(tmp, name));
 
 function clientCredentials(identity: 'client' | 'foreign-client' | 'expired-client' | undefined): grpc.ChannelCredentials {
   const ca = read('ca.crt');
-  return identity === undefined ? grpc.credentials.createSsl(ca) : grpc.credentials.createSsl(ca, read(`${identity}.key`), read(`${identity}.crt`));
+  return identity === undefined
+    ? grpc.credentials.createSsl(ca)
+    : grpc.credentials.createSsl(ca, read(`${identity}.key`), read(`${identity}.crt`));
 }
 
 beforeAll(() => {
@@ -222,7 +256,8 @@ describe('RunFunction', () => {
       fail: () => {
         throw new TypeError("Cannot read properties of undefined (reading 'spec')\n    at somewhere");
       },
-      message: "function-plana-tenant failed unexpectedly (TypeError: Cannot read properties of undefined (reading 'spec')); this is a bug: the function's logs have the details",
+      message:
+        "function-plana-tenant failed unexpectedly (TypeError: Cannot read properties of undefined (reading 'spec')); this is a bug: the function's logs have the details",
     },
     {
       reason: 'a handler that rejects',
@@ -239,35 +274,59 @@ describe('RunFunction', () => {
     },
     {
       reason: 'a response that cannot be encoded',
-      fail: (req) => ({ ...expected(req), desired: { composite: undefined, resources: { bad: { resource: { n: 1n }, connectionDetails: {}, ready: 0 } } } }),
-      message: "function-plana-tenant failed unexpectedly (UnsafeValueError: desired.resources.bad.n: a bigint cannot be sent to Crossplane); this is a bug: the function's logs have the details",
+      fail: (req) => ({
+        ...expected(req),
+        desired: { composite: undefined, resources: { bad: { resource: { n: 1n }, connectionDetails: {}, ready: 0 } } },
+      }),
+      message:
+        "function-plana-tenant failed unexpectedly (UnsafeValueError: desired.resources.bad.n: a bigint cannot be sent to Crossplane); this is a bug: the function's logs have the details",
     },
-  ])('turns $reason into one Fatal InternalError result, desired state and context unchanged, and keeps serving', async ({ fail, message }) => {
-    const { log, lines } = capturingLogger();
-    let calls = 0;
-    const server = await serve({}, (req) => (++calls === 1 ? fail(req) : fnHandler(req)), log);
-    const c = client(server.port);
+  ])(
+    'turns $reason into one Fatal InternalError result, desired state and context unchanged, and keeps serving',
+    async ({ fail, message }) => {
+      const { log, lines } = capturingLogger();
+      let calls = 0;
+      const server = await serve({}, (req) => (++calls === 1 ? fail(req) : fnHandler(req)), log);
+      const c = client(server.port);
 
-    const first = await runOn(c, V1, earlier);
-    expect(first.err).toBeNull();
-    expect(first.res).toStrictEqual(fatalResponse(message));
-    expect(message).not.toContain('hunter2');
+      const first = await runOn(c, V1, earlier);
+      expect(first.err).toBeNull();
+      expect(first.res).toStrictEqual(fatalResponse(message));
+      expect(message).not.toContain('hunter2');
 
-    const errors = lines.filter((l) => l.level === 'error');
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ msg: 'RunFunction failed: replying with a Fatal result', tag: 'tag-boom', service: V1, fn: 'function-plana-tenant' });
+      const errors = lines.filter((l) => l.level === 'error');
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({
+        msg: 'RunFunction failed: replying with a Fatal result',
+        tag: 'tag-boom',
+        service: V1,
+        fn: 'function-plana-tenant',
+      });
 
-    const second = await runOn(c, V1BETA1, request('tag-2'));
-    expect(second.err).toBeNull();
-    expect(second.res).toStrictEqual(expected(request('tag-2')));
-  });
+      const second = await runOn(c, V1BETA1, request('tag-2'));
+      expect(second.err).toBeNull();
+      expect(second.res).toStrictEqual(expected(request('tag-2')));
+    },
+  );
 
   it('refuses bytes that are not a RunFunctionRequest with INTERNAL, and keeps serving', async () => {
     const server = await serve({});
     const c = client(server.port);
     const raw = (b: Buffer): Buffer => b;
     // 0xff… is a varint tag that overflows 32 bits: no protobuf decoder accepts it.
-    const garbage = await unary(c, { path: `/${V1}/RunFunction`, requestStream: false, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw }, Buffer.alloc(16, 0xff));
+    const garbage = await unary(
+      c,
+      {
+        path: `/${V1}/RunFunction`,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: raw,
+        requestDeserialize: raw,
+        responseSerialize: raw,
+        responseDeserialize: raw,
+      },
+      Buffer.alloc(16, 0xff),
+    );
     expect(garbage.res).toBeUndefined();
     expect(garbage.err?.code).toBe(grpc.status.INTERNAL);
     expect(garbage.err?.details).toMatch(/^Error deserializing request: /);
@@ -278,14 +337,32 @@ describe('RunFunction', () => {
   });
 
   it.each<{ reason: string; bytes: () => Buffer }>([
-    { reason: 'a request cut in half', bytes: () => { const b = Buffer.from(RunFunctionRequest.encode(request('cut')).finish()); return b.subarray(0, Math.floor(b.length / 2)); } },
+    {
+      reason: 'a request cut in half',
+      bytes: () => {
+        const b = Buffer.from(RunFunctionRequest.encode(request('cut')).finish());
+        return b.subarray(0, Math.floor(b.length / 2));
+      },
+    },
     { reason: 'a length prefix longer than the message', bytes: () => Buffer.from([0x12, 0x7f, 0x0a, 0x01]) },
     { reason: 'a field with an unknown wire type', bytes: () => Buffer.from([0x0f, 0x01]) },
   ])('refuses $reason with INTERNAL, and keeps serving', async ({ bytes }) => {
     const server = await serve({});
     const c = client(server.port);
     const raw = (b: Buffer): Buffer => b;
-    const bad = await unary(c, { path: `/${V1}/RunFunction`, requestStream: false, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw }, bytes());
+    const bad = await unary(
+      c,
+      {
+        path: `/${V1}/RunFunction`,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: raw,
+        requestDeserialize: raw,
+        responseSerialize: raw,
+        responseDeserialize: raw,
+      },
+      bytes(),
+    );
     expect(bad.err?.code).toBe(grpc.status.INTERNAL);
     const next = await runOn(c, V1, request('after-bad-bytes'));
     expect(next.err).toBeNull();
@@ -296,10 +373,27 @@ describe('RunFunction', () => {
     const server = await serve({});
     const c = client(server.port);
     const raw = (b: Buffer): Buffer => b;
-    const empty = await unary(c, { path: `/${V1}/RunFunction`, requestStream: false, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw }, Buffer.alloc(0));
+    const empty = await unary(
+      c,
+      {
+        path: `/${V1}/RunFunction`,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: raw,
+        requestDeserialize: raw,
+        responseSerialize: raw,
+        responseDeserialize: raw,
+      },
+      Buffer.alloc(0),
+    );
     expect(empty.err).toBeNull();
     expect(RunFunctionResponse.decode(empty.res!).results).toEqual([
-      { severity: Severity.SEVERITY_FATAL, reason: 'InvalidSpec', message: 'observed.composite: is required and must be the PLANAClient XR', target: Target.TARGET_COMPOSITE },
+      {
+        severity: Severity.SEVERITY_FATAL,
+        reason: 'InvalidSpec',
+        message: 'observed.composite: is required and must be the PLANAClient XR',
+        target: Target.TARGET_COMPOSITE,
+      },
     ]);
   });
 
@@ -457,7 +551,9 @@ describe('startServer refuses to start', () => {
     copyFileSync(join(serverDir, 'tls.crt'), join(dir, 'tls.crt'));
     copyFileSync(join(tmp, 'client.key'), join(dir, 'tls.key'));
     copyFileSync(join(serverDir, 'ca.crt'), join(dir, 'ca.crt'));
-    expect((await refusal({ insecure: false, tlsCertsDir: dir })).message).toMatch(new RegExp(`^${join(dir, 'tls.key')} is not usable: Error: .*key values mismatch`));
+    expect((await refusal({ insecure: false, tlsCertsDir: dir })).message).toMatch(
+      new RegExp(`^${join(dir, 'tls.key')} is not usable: Error: .*key values mismatch`),
+    );
   });
 
   it('when the port is taken', async () => {
@@ -494,7 +590,11 @@ describe('mutual TLS', () => {
   it('has test certificates that differ only where intended (openssl verify against the CA)', () => {
     const verify = (name: string): string => {
       try {
-        return execFileSync('openssl', ['verify', '-CAfile', 'ca.crt', `${name}.crt`], { cwd: tmp, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+        return execFileSync('openssl', ['verify', '-CAfile', 'ca.crt', `${name}.crt`], {
+          cwd: tmp,
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }).trim();
       } catch (err) {
         const { stdout, stderr } = err as { stdout?: unknown; stderr?: unknown };
         const text = (v: unknown): string => (typeof v === 'string' || Buffer.isBuffer(v) ? v.toString() : '');
@@ -580,7 +680,9 @@ function launch(args: string[], env: NodeJS.ProcessEnv = {}): Child {
     }
   });
   proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   const kill = (signal: NodeJS.Signals): void => void proc.kill(signal);
   children.push({ kill });
   return { lines, text, stderr: () => err, serving, exit, kill };
@@ -645,7 +747,13 @@ describe('the built binary', { timeout: SLOW_MS }, () => {
   ])('serves mTLS with the certificates from $reason, refuses a foreign client, and exits 0 on SIGTERM', async ({ args, env }) => {
     const child = launch(['--address=127.0.0.1:0', ...args(serverDir)], env(serverDir));
     const port = await child.serving;
-    expect(child.lines[0]).toMatchObject({ level: 'info', msg: 'serving', address: '127.0.0.1:0', insecure: false, maxRecvMsgSize: 4 * MiB });
+    expect(child.lines[0]).toMatchObject({
+      level: 'info',
+      msg: 'serving',
+      address: '127.0.0.1:0',
+      insecure: false,
+      maxRecvMsgSize: 4 * MiB,
+    });
 
     const req = request('child-mtls');
     const good = await runOn(client(port, clientCredentials('client')), V1, req);
@@ -692,7 +800,12 @@ describe('the built binary', { timeout: SLOW_MS }, () => {
     const session = http2Connect(`http://127.0.0.1:${port}`);
     session.on('error', () => undefined);
     await new Promise((resolve) => session.once('connect', resolve)); // a PING sent earlier is cancelled
-    const stream = session.request({ ':method': 'POST', ':path': `/${V1}/RunFunction`, 'content-type': 'application/grpc', te: 'trailers' });
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': `/${V1}/RunFunction`,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    });
     stream.on('error', () => undefined);
     stream.write(Buffer.from([0, 0, 0, 0, 100]));
     // The PING is answered after the frames before it were processed: the server has the stream.

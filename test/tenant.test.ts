@@ -14,7 +14,7 @@ function rejection(spec: Obj): FieldError {
 }
 
 describe('parseTenant', () => {
-  it('turns PLANA\'s documented example into the tenant model', () => {
+  it("turns PLANA's documented example into the tenant model", () => {
     expect(tenant()).toEqual({
       xrName: 'acme',
       xrNamespace: undefined,
@@ -42,7 +42,7 @@ describe('parseTenant', () => {
     expect(tenant(spec).namespace).toBe(namespace);
   });
 
-  it('adds alias hosts after the canonical one, in the XR\'s order', () => {
+  it("adds alias hosts after the canonical one, in the XR's order", () => {
     expect(tenant({ aliasDomains: ['planapulse.dev', 'planapulse.online'] }).hostnames).toEqual([
       'acme.planapulse.app',
       'acme.planapulse.dev',
@@ -109,24 +109,39 @@ describe('parseTenant', () => {
     { field: 'spec.projectId', spec: { projectId: '23' }, message: 'spec.projectId: "23" is not allowed: must be a positive integer' },
     { field: 'spec.projectId', spec: { projectId: undefined }, message: 'spec.projectId: is required and must be a positive integer' },
     { field: 'spec.tier', spec: { tier: 'gold' }, message: 'spec.tier: "gold" is not allowed: must be one of starter, pro, enterprise' },
-    { field: 'spec.odooVersion', spec: { odooVersion: '16' }, message: 'spec.odooVersion: "16" is not allowed: must be a string, one of "17", "18", "19"' },
-    { field: 'spec.odooVersion', spec: { odooVersion: 18 }, message: 'spec.odooVersion: 18 is not allowed: must be a string, one of "17", "18", "19"' },
+    {
+      field: 'spec.odooVersion',
+      spec: { odooVersion: '16' },
+      message: 'spec.odooVersion: "16" is not allowed: must be a string, one of "17", "18", "19"',
+    },
+    {
+      field: 'spec.odooVersion',
+      spec: { odooVersion: 18 },
+      message: 'spec.odooVersion: 18 is not allowed: must be a string, one of "17", "18", "19"',
+    },
     {
       field: 'spec.aliasDomains[0]',
       spec: { aliasDomains: ['planapulse.com'] },
-      message: 'spec.aliasDomains[0]: "planapulse.com" is not allowed: must be a list of distinct alias domains, each one of planapulse.online, planapulse.dev',
+      message:
+        'spec.aliasDomains[0]: "planapulse.com" is not allowed: must be a list of distinct alias domains, each one of planapulse.online, planapulse.dev',
     },
     {
       field: 'spec.aliasDomains[0]',
       spec: { aliasDomains: ['planapulse.app'] },
-      message: 'spec.aliasDomains[0]: "planapulse.app" is not allowed: must be a list of distinct alias domains, each one of planapulse.online, planapulse.dev',
+      message:
+        'spec.aliasDomains[0]: "planapulse.app" is not allowed: must be a list of distinct alias domains, each one of planapulse.online, planapulse.dev',
     },
     {
       field: 'spec.aliasDomains[1]',
       spec: { aliasDomains: ['planapulse.online', 'planapulse.online'] },
-      message: 'spec.aliasDomains[1]: "planapulse.online" is not allowed: must be a list of distinct alias domains, each one of planapulse.online, planapulse.dev',
+      message:
+        'spec.aliasDomains[1]: "planapulse.online" is not allowed: must be a list of distinct alias domains, each one of planapulse.online, planapulse.dev',
     },
-    { field: 'spec.backup.suspend', spec: { backup: { suspend: 'yes' } }, message: 'spec.backup.suspend: "yes" is not allowed: must be true or false' },
+    {
+      field: 'spec.backup.suspend',
+      spec: { backup: { suspend: 'yes' } },
+      message: 'spec.backup.suspend: "yes" is not allowed: must be true or false',
+    },
     { field: 'spec.ownerEmail', spec: { ownerEmail: 5 }, message: 'spec.ownerEmail: 5 is not allowed: must be a string' },
   ])('rejects $field: $message', ({ field, spec, message }) => {
     const err = rejection(spec);
@@ -134,7 +149,7 @@ describe('parseTenant', () => {
     expect(err.message).toBe(message);
   });
 
-  it('requires the XR to be named after its subdomain, so two XRs cannot claim one tenant\'s objects', () => {
+  it("requires the XR to be named after its subdomain, so two XRs cannot claim one tenant's objects", () => {
     expect(() => parseTenant(xr({}, { name: 'intruder' }), defaults())).toThrow(
       'metadata.name: "intruder" is not allowed: must be "acme", the XR\'s spec.subdomain: a tenant is named after its subdomain (input.tenants.requireNameMatch)',
     );
@@ -146,9 +161,14 @@ describe('parseTenant', () => {
   const claimed = (claim: string, extra: Obj = {}) =>
     xr({}, { name: `${claim}-x7k2p`, labels: { 'crossplane.io/claim-name': claim, 'crossplane.io/claim-namespace': 'sales' }, ...extra });
 
-  it('accepts a claim-made XR: its generated name is not the tenant\'s, the claim\'s name is', () => {
+  it("accepts a claim-made XR: its generated name is not the tenant's, the claim's name is", () => {
     const t = parseTenant(claimed('acme'), defaults());
-    expect(t).toMatchObject({ xrName: 'acme-x7k2p', subdomain: 'acme', claim: { name: 'acme', namespace: 'sales' }, xrNamespace: undefined });
+    expect(t).toMatchObject({
+      xrName: 'acme-x7k2p',
+      subdomain: 'acme',
+      claim: { name: 'acme', namespace: 'sales' },
+      xrNamespace: undefined,
+    });
   });
 
   it('rejects a claim named after another tenant, naming the claim-name label', () => {
@@ -158,7 +178,14 @@ describe('parseTenant', () => {
   });
 
   it('lists every invalid field of the XR in one error, each with field, value and what is allowed', () => {
-    const err = rejection({ subdomain: 'Bad_Name', projectId: -1, tier: 'gold', odooVersion: '12', aliasDomains: ['evil.com'], backup: { suspend: 'yes' } });
+    const err = rejection({
+      subdomain: 'Bad_Name',
+      projectId: -1,
+      tier: 'gold',
+      odooVersion: '12',
+      aliasDomains: ['evil.com'],
+      backup: { suspend: 'yes' },
+    });
     expect(err.message.split('; ')).toEqual([
       'spec.subdomain: "Bad_Name" is not allowed: must be a DNS label of lowercase letters, digits and inner hyphens, at most 30 characters',
       'spec.projectId: -1 is not allowed: must be a positive integer',

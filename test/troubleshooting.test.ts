@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const sources = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 const code = sources('src')
   .map((f) => readFileSync(f, 'utf8'))
   .join('\n');
@@ -24,11 +26,14 @@ const reasons = new Set(PATTERNS.flatMap((p) => [...code.matchAll(p)].flatMap((m
 
 const readme = readFileSync('README.md', 'utf8');
 const section = readme.slice(readme.indexOf('## Troubleshooting'), readme.indexOf('\n## ', readme.indexOf('## Troubleshooting') + 1));
-const documented = new Set([...section.matchAll(/^\| (`[A-Za-z]+`(?:, `[A-Za-z]+`)*) \|/gm)].flatMap((m) => [...m[1]!.matchAll(/`([A-Za-z]+)`/g)].map((r) => r[1]!)));
+const documented = new Set(
+  [...section.matchAll(/^\| (`[A-Za-z]+`(?:, `[A-Za-z]+`)*) \|/gm)].flatMap((m) => [...m[1]!.matchAll(/`([A-Za-z]+)`/g)].map((r) => r[1]!)),
+);
 
 describe('README Troubleshooting', () => {
   it('finds the reasons in src/ (the patterns still match the code)', () => {
-    for (const r of ['InvalidSpec', 'InvalidInput', 'ResourceNameConflict', 'InternalError', 'RouteRejected', 'JobFailed', 'BackupStale']) expect(reasons).toContain(r);
+    for (const r of ['InvalidSpec', 'InvalidInput', 'ResourceNameConflict', 'InternalError', 'RouteRejected', 'JobFailed', 'BackupStale'])
+      expect(reasons).toContain(r);
   });
 
   it('names every reason the code can return, and no other', () => {

@@ -18,16 +18,22 @@ import type { Obj } from './support.js';
 
 type Schema = { properties: Record<string, Obj & { properties?: Record<string, Obj>; items?: Obj }>; required?: string[] };
 const openApi = (file: string) =>
-  (parse(readFileSync(file, 'utf8')) as { spec: { versions: Array<{ schema: { openAPIV3Schema: { properties: { spec: Schema; status: Schema } } } }> } }).spec
-    .versions[0]!.schema.openAPIV3Schema.properties;
+  (
+    parse(readFileSync(file, 'utf8')) as {
+      spec: { versions: Array<{ schema: { openAPIV3Schema: { properties: { spec: Schema; status: Schema } } } }> };
+    }
+  ).spec.versions[0]!.schema.openAPIV3Schema.properties;
 
 /** A copy of `o` without `key`. */
 const without = (o: Obj, key: string): Obj => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
 
 describe('the XR schema and what derives from it', () => {
-  it.each(XRD_VARIANTS.map((v) => ({ file: v.file, variant: v })))('$file is the XRD generated from the schema (run `npm run gen` after changing it)', ({ file, variant }) => {
-    expect(readFileSync(file, 'utf8')).toBe(xrdYaml(variant));
-  });
+  it.each(XRD_VARIANTS.map((v) => ({ file: v.file, variant: v })))(
+    '$file is the XRD generated from the schema (run `npm run gen` after changing it)',
+    ({ file, variant }) => {
+      expect(readFileSync(file, 'utf8')).toBe(xrdYaml(variant));
+    },
+  );
 
   it('README.md holds the XR and XR status tables generated from the schema (run `npm run gen`)', () => {
     const readme = readFileSync(README_PATH, 'utf8');
@@ -42,27 +48,56 @@ describe('the XR schema and what derives from it', () => {
     for (const field of ['subdomain', 'projectId', 'tier', 'odooVersion', 'ownerEmail', 'ownerName', 'aliasDomains', 'backup.suspend']) {
       expect(xrSpecTable()).toContain(`| \`spec.${field}\` |`);
     }
-    for (const field of ['hostnames', 'url', 'database', 'namespace', 'filestorePath', 'backup.schedule', 'backup.startTime', 'backup.timeZone', 'backup.location', 'backup.retentionDays', 'backup.encryption', 'backup.suspended', 'backup.lastSuccessfulTime']) {
+    for (const field of [
+      'hostnames',
+      'url',
+      'database',
+      'namespace',
+      'filestorePath',
+      'backup.schedule',
+      'backup.startTime',
+      'backup.timeZone',
+      'backup.location',
+      'backup.retentionDays',
+      'backup.encryption',
+      'backup.suspended',
+      'backup.lastSuccessfulTime',
+    ]) {
       expect(xrStatusTable()).toContain(`| \`status.${field}\` |`);
     }
   });
 
   it('the three XRDs differ only in API version, scope and claim names', () => {
     const [cluster, namespaced, v1] = XRD_VARIANTS.map((v) => xrd(v) as { apiVersion: string; spec: Obj });
-    expect([cluster!.apiVersion, cluster!.spec['scope'], cluster!.spec['claimNames']]).toEqual(['apiextensions.crossplane.io/v2', 'Cluster', undefined]);
-    expect([namespaced!.apiVersion, namespaced!.spec['scope'], namespaced!.spec['claimNames']]).toEqual(['apiextensions.crossplane.io/v2', 'Namespaced', undefined]);
-    expect([v1!.apiVersion, v1!.spec['scope'], v1!.spec['claimNames']]).toEqual(['apiextensions.crossplane.io/v1', undefined, { kind: 'PLANAClientClaim', plural: 'planaclientclaims' }]);
+    expect([cluster!.apiVersion, cluster!.spec['scope'], cluster!.spec['claimNames']]).toEqual([
+      'apiextensions.crossplane.io/v2',
+      'Cluster',
+      undefined,
+    ]);
+    expect([namespaced!.apiVersion, namespaced!.spec['scope'], namespaced!.spec['claimNames']]).toEqual([
+      'apiextensions.crossplane.io/v2',
+      'Namespaced',
+      undefined,
+    ]);
+    expect([v1!.apiVersion, v1!.spec['scope'], v1!.spec['claimNames']]).toEqual([
+      'apiextensions.crossplane.io/v1',
+      undefined,
+      { kind: 'PLANAClientClaim', plural: 'planaclientclaims' },
+    ]);
     const clusterSpec = without(cluster!.spec, 'scope');
     expect(without(namespaced!.spec, 'scope')).toEqual(clusterSpec);
     expect(without(v1!.spec, 'claimNames')).toEqual(clusterSpec);
   });
 
-  it('the XRD states the default Input\'s reserved subdomains, alias domains and default version', () => {
+  it("the XRD states the default Input's reserved subdomains, alias domains and default version", () => {
     const { spec } = openApi('examples/xrd.yaml');
     const tenants = InputSchema.properties.tenants.properties;
     expect(spec.properties['subdomain']!['x-kubernetes-validations']).toEqual([
       { rule: 'self == oldSelf', message: 'subdomain is immutable' },
-      { rule: `!(self in [${(tenants.reservedSubdomains.default as string[]).map((s) => `'${s}'`).join(', ')}])`, message: 'subdomain is reserved for the platform' },
+      {
+        rule: `!(self in [${(tenants.reservedSubdomains.default as string[]).map((s) => `'${s}'`).join(', ')}])`,
+        message: 'subdomain is reserved for the platform',
+      },
     ]);
     expect(spec.properties['subdomain']!['x-kubernetes-validations']).toContainEqual({
       rule: "!(self in ['www', 'my', 'api', 'auth', 'git', 'mail', 'matrix', 'chat', 'admin', 'docs', 'erp', 'status'])",
@@ -96,14 +131,24 @@ describe('the compiled spec checks', () => {
   };
 
   it('accept every example XR', () => {
-    for (const file of ['examples/xr.yaml', 'examples/xr-enterprise.yaml', 'examples/xr-upgrade-v19.yaml', 'examples/xr-v19-alias.yaml', 'examples/namespaced/xr.yaml', 'examples/v1/xr.yaml', 'examples/v1/xr-claim.yaml']) {
+    for (const file of [
+      'examples/xr.yaml',
+      'examples/xr-enterprise.yaml',
+      'examples/xr-upgrade-v19.yaml',
+      'examples/xr-v19-alias.yaml',
+      'examples/namespaced/xr.yaml',
+      'examples/v1/xr.yaml',
+      'examples/v1/xr-claim.yaml',
+    ]) {
       const spec = (parse(readFileSync(file, 'utf8')) as Obj)['spec'];
       expect([file, TypeCompiler.Compile(XrSpecSchema).Check(spec)]).toEqual([file, true]);
     }
   });
 
-  it('name the field, the value and the schema\'s phrase of what is allowed', () => {
-    expect(problem({ projectId: 2 ** 53 }, 'projectId')).toBe('spec.projectId: 9007199254740992 is not allowed: must be a positive integer');
+  it("name the field, the value and the schema's phrase of what is allowed", () => {
+    expect(problem({ projectId: 2 ** 53 }, 'projectId')).toBe(
+      'spec.projectId: 9007199254740992 is not allowed: must be a positive integer',
+    );
     expect(problem({ tier: 5 }, 'tier')).toBe('spec.tier: 5 is not allowed: must be one of starter, pro, enterprise');
     expect(problem({}, 'tier')).toBe('spec.tier: is required and must be one of starter, pro, enterprise');
     expect(problem({ backup: [] }, 'backup')).toBe('spec.backup: a list of 0 is not allowed: must be an object');
@@ -121,10 +166,13 @@ describe('the status the function writes', () => {
   const unknown = (value: unknown, schema: Obj, path: string): string[] => {
     const properties = schema['properties'] as Record<string, Obj> | undefined;
     if (properties === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) return [];
-    return Object.entries(value as Obj).flatMap(([k, v]) => (properties[k] === undefined ? [`${path}.${k}`] : unknown(v, properties[k], `${path}.${k}`)));
+    return Object.entries(value as Obj).flatMap(([k, v]) =>
+      properties[k] === undefined ? [`${path}.${k}`] : unknown(v, properties[k], `${path}.${k}`),
+    );
   };
 
-  const xrOf = (file: string): Obj | undefined => parseAllDocuments(readFileSync(`examples/rendered/${file}`, 'utf8'))[0]?.toJS() as Obj | undefined;
+  const xrOf = (file: string): Obj | undefined =>
+    parseAllDocuments(readFileSync(`examples/rendered/${file}`, 'utf8'))[0]?.toJS() as Obj | undefined;
   // A scenario that ends in a Fatal renders no XR, only the message.
   const goldens = readdirSync('examples/rendered').filter((f) => f.endsWith('.yaml') && xrOf(f) !== undefined);
   expect(goldens.length).toBeGreaterThanOrEqual(10);

@@ -25,7 +25,10 @@ function encryptionEnv(b: BackupPlan['settings']): IEnvVar[] {
   const recipients: IEnvVar =
     b.ageRecipients.length > 0
       ? envVar('AGE_RECIPIENTS', b.ageRecipients.join('\n'))
-      : { name: 'AGE_RECIPIENTS', valueFrom: { configMapKeyRef: { name: b.ageRecipientsConfigMap.name, key: b.ageRecipientsConfigMap.key } } };
+      : {
+          name: 'AGE_RECIPIENTS',
+          valueFrom: { configMapKeyRef: { name: b.ageRecipientsConfigMap.name, key: b.ageRecipientsConfigMap.key } },
+        };
   return [envVar('ENCRYPTION', 'age'), recipients];
 }
 

@@ -52,7 +52,10 @@ export function buildFilestoreJob(filestore: FilestorePlan): FilestoreJob {
   } satisfies IJob['spec'];
   // What the Job does and where it runs; its metadata labels (tier, project id) are left out, so
   // that changing them relabels this Job instead of replacing it and running it again.
-  const hash = createHash('sha256').update(JSON.stringify([filestore.namespace, filestore.subdomain, spec])).digest('hex').slice(0, 8);
+  const hash = createHash('sha256')
+    .update(JSON.stringify([filestore.namespace, filestore.subdomain, spec]))
+    .digest('hex')
+    .slice(0, 8);
   return {
     hash,
     job: {

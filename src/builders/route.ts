@@ -49,5 +49,7 @@ export function buildRoute(plan: RoutePlan): IHTTPRoute {
  * kept (a RequestRedirect without a path modifier keeps both).
  */
 export function buildRedirectRoute(plan: RedirectPlan): IHTTPRoute {
-  return route(plan, [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', hostname: plan.toHost, statusCode: plan.statusCode } }] }]);
+  return route(plan, [
+    { filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', hostname: plan.toHost, statusCode: plan.statusCode } }] },
+  ]);
 }

@@ -66,7 +66,10 @@ export const HEALTH_SERVICE = {
 export class Health {
   private readonly statuses: Map<string, ServingStatus>;
   private closed = false;
-  private readonly watchers = new Set<{ readonly service: string; readonly call: grpc.ServerWritableStream<HealthCheckRequest, HealthCheckResponse> }>();
+  private readonly watchers = new Set<{
+    readonly service: string;
+    readonly call: grpc.ServerWritableStream<HealthCheckRequest, HealthCheckResponse>;
+  }>();
 
   constructor(services: readonly string[]) {
     this.statuses = new Map(services.map((s) => [s, ServingStatus.SERVING]));
@@ -92,7 +95,8 @@ export class Health {
       Check: (call: grpc.ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>, callback: grpc.sendUnaryData<HealthCheckResponse>) => {
         const status = this.statuses.get(call.request.service);
         // health.proto: an unknown service is NOT_FOUND for Check, SERVICE_UNKNOWN for Watch.
-        if (status === undefined) callback({ code: grpc.status.NOT_FOUND, details: `unknown service ${JSON.stringify(call.request.service)}` });
+        if (status === undefined)
+          callback({ code: grpc.status.NOT_FOUND, details: `unknown service ${JSON.stringify(call.request.service)}` });
         else callback(null, { status });
       },
       Watch: (call: grpc.ServerWritableStream<HealthCheckRequest, HealthCheckResponse>) => {

@@ -32,8 +32,23 @@ const SEVERITY_NAMES: Readonly<Record<number, string>> = {
 
 /** Every gRPC status code by the name Go's codes.Code.String() gives it, as go-grpc-middleware labels them. */
 export const GRPC_CODES = [
-  'OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied', 'ResourceExhausted',
-  'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated',
+  'OK',
+  'Canceled',
+  'Unknown',
+  'InvalidArgument',
+  'DeadlineExceeded',
+  'NotFound',
+  'AlreadyExists',
+  'PermissionDenied',
+  'ResourceExhausted',
+  'FailedPrecondition',
+  'Aborted',
+  'OutOfRange',
+  'Unimplemented',
+  'Internal',
+  'Unavailable',
+  'DataLoss',
+  'Unauthenticated',
 ] as const;
 
 const GRPC_FAMILIES = [
@@ -58,7 +73,8 @@ export class Metrics {
     for (const service of services) {
       const labels = grpcLabels(service);
       for (const [family] of GRPC_FAMILIES) {
-        if (family === 'grpc_server_handled_total') for (const code of GRPC_CODES) this.grpcCounts.set(`${family}{grpc_code="${code}",${labels}}`, 0);
+        if (family === 'grpc_server_handled_total')
+          for (const code of GRPC_CODES) this.grpcCounts.set(`${family}{grpc_code="${code}",${labels}}`, 0);
         else this.grpcCounts.set(`${family}{${labels}}`, 0);
       }
     }

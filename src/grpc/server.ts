@@ -10,7 +10,14 @@
  * messages and serializers are reused as they are.
  */
 import * as grpc from '@grpc/grpc-js';
-import { FunctionRunnerServiceService, Ready, Severity, Status, type RunFunctionRequest, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
+import {
+  FunctionRunnerServiceService,
+  Ready,
+  Severity,
+  Status,
+  type RunFunctionRequest,
+  type RunFunctionResponse,
+} from '@crossplane-org/function-sdk-typescript';
 import type { Logger } from 'pino';
 import { fatal } from '../response.js';
 import { StartupError, describeError } from './errors.js';
@@ -63,7 +70,10 @@ export interface RunningServer {
  * newer releases call v1. The two
  * protos are wire-identical, so one handler serves both.
  */
-export const RUNNER_SERVICES = ['apiextensions.fn.proto.v1.FunctionRunnerService', 'apiextensions.fn.proto.v1beta1.FunctionRunnerService'] as const;
+export const RUNNER_SERVICES = [
+  'apiextensions.fn.proto.v1.FunctionRunnerService',
+  'apiextensions.fn.proto.v1beta1.FunctionRunnerService',
+] as const;
 export type RunnerService = (typeof RUNNER_SERVICES)[number];
 
 type RunFunctionMethod = grpc.MethodDefinition<RunFunctionRequest, RunFunctionResponse>;
@@ -84,7 +94,9 @@ export const RUNNER_CLIENT_DEFINITIONS: Readonly<Record<RunnerService, { readonl
  * (see {@link respond}) so that a response that cannot be encoded still becomes a Fatal result
  * rather than a bare gRPC INTERNAL; the registered serializer only passes the bytes through.
  */
-function serverDefinition(service: RunnerService): grpc.ServiceDefinition<{ RunFunction: grpc.MethodDefinition<RunFunctionRequest, Buffer> }> {
+function serverDefinition(
+  service: RunnerService,
+): grpc.ServiceDefinition<{ RunFunction: grpc.MethodDefinition<RunFunctionRequest, Buffer> }> {
   const sdk = FunctionRunnerServiceService.runFunction;
   return {
     RunFunction: {
@@ -161,7 +173,14 @@ export function maxSendMessageSize(maxRecvMsgSize: number): number {
 }
 
 /** The error boundary: whatever the handler does, the caller gets an encoded RunFunctionResponse. */
-async function respond(req: RunFunctionRequest, handler: Handler, log: Logger, service: RunnerService, name: string, metrics?: Metrics): Promise<Buffer> {
+async function respond(
+  req: RunFunctionRequest,
+  handler: Handler,
+  log: Logger,
+  service: RunnerService,
+  name: string,
+  metrics?: Metrics,
+): Promise<Buffer> {
   const start = performance.now();
   try {
     const res = await handler(req);
@@ -188,11 +207,23 @@ function xrOf(req: RunFunctionRequest): { xr?: string; xrKind?: string; xrNamesp
   const name = typeof meta === 'object' && meta !== null ? str((meta as Record<string, unknown>)['name']) : undefined;
   const namespace = typeof meta === 'object' && meta !== null ? str((meta as Record<string, unknown>)['namespace']) : undefined;
   const kind = str(xr?.['kind']);
-  return { ...(name === undefined ? {} : { xr: name }), ...(kind === undefined ? {} : { xrKind: kind }), ...(namespace === undefined ? {} : { xrNamespace: namespace }) };
+  return {
+    ...(name === undefined ? {} : { xr: name }),
+    ...(kind === undefined ? {} : { xrKind: kind }),
+    ...(namespace === undefined ? {} : { xrNamespace: namespace }),
+  };
 }
 
-const SEVERITY_WORDS: Readonly<Record<number, string>> = { [Severity.SEVERITY_FATAL]: 'Fatal', [Severity.SEVERITY_WARNING]: 'Warning', [Severity.SEVERITY_NORMAL]: 'Normal' };
-const STATUS_WORDS: Readonly<Record<number, string>> = { [Status.STATUS_CONDITION_TRUE]: 'True', [Status.STATUS_CONDITION_FALSE]: 'False', [Status.STATUS_CONDITION_UNKNOWN]: 'Unknown' };
+const SEVERITY_WORDS: Readonly<Record<number, string>> = {
+  [Severity.SEVERITY_FATAL]: 'Fatal',
+  [Severity.SEVERITY_WARNING]: 'Warning',
+  [Severity.SEVERITY_NORMAL]: 'Normal',
+};
+const STATUS_WORDS: Readonly<Record<number, string>> = {
+  [Status.STATUS_CONDITION_TRUE]: 'True',
+  [Status.STATUS_CONDITION_FALSE]: 'False',
+  [Status.STATUS_CONDITION_UNKNOWN]: 'Unknown',
+};
 
 /**
  * The one debug line per call (--debug): which XR, what came back and how long it took, so an
@@ -215,11 +246,13 @@ function callSummary(req: RunFunctionRequest, res: RunFunctionResponse, service:
   };
 }
 
-
-
 /** One Fatal result; the request's desired state and context go back unchanged. */
 export function internalError(req: RunFunctionRequest, err: unknown, name: string): RunFunctionResponse {
-  return fatal(req, 'InternalError', `${name} failed unexpectedly (${describeError(err)}); this is a bug: the function's logs have the details`);
+  return fatal(
+    req,
+    'InternalError',
+    `${name} failed unexpectedly (${describeError(err)}); this is a bug: the function's logs have the details`,
+  );
 }
 
 /**

@@ -29,7 +29,8 @@ export async function mtlsCredentials(dir: string | undefined): Promise<grpc.Ser
     if (r.status === 'rejected') return [`${file}: ${(r.reason as NodeJS.ErrnoException).code ?? describeError(r.reason)}`];
     return r.value.length === 0 ? [`${file}: empty`] : [];
   });
-  if (problems.length > 0) throw new StartupError(`cannot read TLS certificates (${problems.join('; ')}); or pass --insecure to serve plaintext without mTLS`);
+  if (problems.length > 0)
+    throw new StartupError(`cannot read TLS certificates (${problems.join('; ')}); or pass --insecure to serve plaintext without mTLS`);
   const [cert, key, ca] = read.map((r) => (r.status === 'fulfilled' ? r.value : Buffer.alloc(0))) as [Buffer, Buffer, Buffer];
 
   // grpc-js only builds the TLS context at bind time, with a vague error; check each piece here so

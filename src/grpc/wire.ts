@@ -12,7 +12,17 @@
  * It also refuses what a protobuf Struct cannot carry (NaN, Infinity, undefined in a list, a
  * Date or another class instance) instead of sending something Crossplane cannot read.
  */
-import { Ready, Requirements, Severity, Status, type Condition, type Resource, type Result, type RunFunctionResponse, type State } from '@crossplane-org/function-sdk-typescript';
+import {
+  Ready,
+  Requirements,
+  Severity,
+  Status,
+  type Condition,
+  type Resource,
+  type Result,
+  type RunFunctionResponse,
+  type State,
+} from '@crossplane-org/function-sdk-typescript';
 import { PassThroughResource } from './request.js';
 
 /** A value a protobuf Struct cannot carry, named by its path in the response. */

@@ -49,7 +49,9 @@ export function inputReferenceTable(): string {
       for (const [key, child] of Object.entries(node.properties)) walk(child, path === '' ? key : `${path}.${key}`);
       return;
     }
-    rows.push(`| \`${path}\` | ${typeName(node as never)} | ${cell(defaultText(node.default, '(required)'))} | ${cell(node.description ?? '')} |`);
+    rows.push(
+      `| \`${path}\` | ${typeName(node as never)} | ${cell(defaultText(node.default, '(required)'))} | ${cell(node.description ?? '')} |`,
+    );
     if (node.type === 'array' && node.items?.properties !== undefined) {
       for (const [key, child] of Object.entries(node.items.properties)) {
         rows.push(`| \`${path}[].${key}\` | ${typeName(child as never)} | (required) | ${cell(child.description ?? '')} |`);

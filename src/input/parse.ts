@@ -92,7 +92,11 @@ function checkRelations(input: Input): void {
     throw new FieldError('input.odoo.websocketPort', input.odoo.websocketPort, 'a port other than input.odoo.httpPort');
   }
   if (input.backup.encryption === 'None' && input.backup.ageRecipients.length > 0) {
-    throw new FieldError('input.backup.ageRecipients', input.backup.ageRecipients, 'empty when input.backup.encryption is None (or set encryption: Age)');
+    throw new FieldError(
+      'input.backup.ageRecipients',
+      input.backup.ageRecipients,
+      'empty when input.backup.encryption is None (or set encryption: Age)',
+    );
   }
   if (!isKnownTimeZone(input.backup.timeZone)) {
     throw new FieldError('input.backup.timeZone', input.backup.timeZone, 'an IANA time zone name such as Europe/Sofia');

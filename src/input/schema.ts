@@ -56,7 +56,7 @@ const OdooVersion = Type.Object(
     namespace: Type.String({ description: 'Namespace of that major: HTTPRoute namespace, where worker-odoo runs.', pattern: DNS_LABEL }),
     filestoreClaim: Type.String({
       description:
-        'PersistentVolumeClaim of the major\'s shared filestore volume (the NFS export). The same claim name must exist in the job namespace and the backup namespace.',
+        "PersistentVolumeClaim of the major's shared filestore volume (the NFS export). The same claim name must exist in the job namespace and the backup namespace.",
       pattern: DNS_NAME,
     }),
   },
@@ -67,11 +67,11 @@ export const InputSchema = Type.Object(
   {
     apiVersion: Type.Literal(INPUT_API_VERSION, { description: 'Input API version.' }),
     kind: Type.Literal(INPUT_KIND, { description: 'Input kind.' }),
-    gateway: obj('The cluster\'s single Envoy Gateway that every tenant route attaches to.', {
+    gateway: obj("The cluster's single Envoy Gateway that every tenant route attaches to.", {
       name: str('Gateway name.', 'eg-gateway', DNS_NAME),
       namespace: str('Gateway namespace.', 'plana-odoo', DNS_LABEL),
       primaryDomain: str(
-        'Domain of every tenant\'s canonical host: {subdomain}.{primaryDomain} is the hostname and the database name.',
+        "Domain of every tenant's canonical host: {subdomain}.{primaryDomain} is the hostname and the database name.",
         'planapulse.app',
         DNS_NAME,
       ),
@@ -93,7 +93,7 @@ export const InputSchema = Type.Object(
       }),
       requestTimeout: Type.String({
         description:
-          'Gateway API request timeout of the HTTPRoute\'s / rule (Envoy Gateway\'s own default is 15 s, which cuts Odoo\'s reports, imports and exports). Keep it above Odoo\'s limit_time_real (120 s by default) so that Odoo, not the gateway, ends a request that runs too long. "0s" disables it. The /websocket rule never has a request timeout.',
+          "Gateway API request timeout of the HTTPRoute's / rule (Envoy Gateway's own default is 15 s, which cuts Odoo's reports, imports and exports). Keep it above Odoo's limit_time_real (120 s by default) so that Odoo, not the gateway, ends a request that runs too long. \"0s\" disables it. The /websocket rule never has a request timeout.",
         default: '300s',
         pattern: '^([0-9]{1,5}(h|m|s|ms)){1,4}$',
       }),
@@ -135,7 +135,7 @@ export const InputSchema = Type.Object(
     tenants: obj('Rules for tenant names.', {
       requireNameMatch: Type.Boolean({
         description:
-          'An XR\'s metadata.name must equal its spec.subdomain (PLANA\'s convention). Every object is named after the subdomain, so this keeps two XRs from claiming one tenant\'s names.',
+          "An XR's metadata.name must equal its spec.subdomain (PLANA's convention). Every object is named after the subdomain, so this keeps two XRs from claiming one tenant's names.",
         default: true,
       }),
       namespaces: Type.Array(Type.String({ pattern: DNS_LABEL }), {
@@ -164,17 +164,26 @@ export const InputSchema = Type.Object(
         1,
         1440,
       ),
-      staleAfterHours: int('BackupHealthy turns False when the last successful backup is older than this (and at once when the last scheduled run failed).', 26, 1, 8760),
+      staleAfterHours: int(
+        'BackupHealthy turns False when the last successful backup is older than this (and at once when the last scheduled run failed).',
+        26,
+        1,
+        8760,
+      ),
       bucket: str('Object storage bucket.', 'plana-pulse-backups', '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$'),
       endpoint: str('S3 endpoint of the object storage.', 'https://sos-bg-sof-1.exo.io', '^https://[A-Za-z0-9.-]+(:[0-9]+)?$'),
       region: str('S3 region.', 'bg-sof-1', '^[a-z0-9-]+$'),
       databaseUser: secretKeyRef('Secret (in the backup namespace) holding the user pg_dump connects as.', 'pg01-backup', 'username'),
-      databasePassword: secretKeyRef('Secret (in the backup namespace) holding that user\'s password.', 'pg01-backup', 'password'),
+      databasePassword: secretKeyRef("Secret (in the backup namespace) holding that user's password.", 'pg01-backup', 'password'),
       accessKeyId: secretKeyRef('Secret (in the backup namespace) holding the object storage access key.', 'sos-backup', 'access-key-id'),
-      secretAccessKey: secretKeyRef('Secret (in the backup namespace) holding the object storage secret key.', 'sos-backup', 'secret-access-key'),
+      secretAccessKey: secretKeyRef(
+        'Secret (in the backup namespace) holding the object storage secret key.',
+        'sos-backup',
+        'secret-access-key',
+      ),
       encryption: Type.Union([Type.Literal('Age'), Type.Literal('None')], {
         description:
-          'Age: both objects are age-encrypted in the pod before anything is written to disk or uploaded (PLANA\'s promise to its customers). None: plaintext, an explicit opt-out that the XR status reports (status.backup.encryption).',
+          "Age: both objects are age-encrypted in the pod before anything is written to disk or uploaded (PLANA's promise to its customers). None: plaintext, an explicit opt-out that the XR status reports (status.backup.encryption).",
         default: 'Age',
       }),
       ageRecipients: Type.Array(Type.String({ pattern: '^age1[02-9ac-hj-np-z]{58}$' }), {
@@ -183,12 +192,15 @@ export const InputSchema = Type.Object(
         default: [],
         maxItems: 32,
       }),
-      ageRecipientsConfigMap: obj('ConfigMap (in the backup namespace) whose key holds the age recipients, one per line; used when ageRecipients is empty. A missing ConfigMap keeps the pod from starting: the run fails and BackupHealthy says so.', {
-        name: str('ConfigMap name.', 'backup-age-recipients', DNS_NAME),
-        key: str('Key inside the ConfigMap.', 'recipients'),
-      }),
+      ageRecipientsConfigMap: obj(
+        'ConfigMap (in the backup namespace) whose key holds the age recipients, one per line; used when ageRecipients is empty. A missing ConfigMap keeps the pod from starting: the run fails and BackupHealthy says so.',
+        {
+          name: str('ConfigMap name.', 'backup-age-recipients', DNS_NAME),
+          key: str('Key inside the ConfigMap.', 'recipients'),
+        },
+      ),
       workVolumeSize: str(
-        'Size of the pod\'s only scratch volume (an emptyDir with this sizeLimit, and the ephemeral-storage request and limit of every step): it holds the compressed, encrypted dump and filestore archive of one run. A run that needs more fails before anything is uploaded. README: Backups of large tenants.',
+        "Size of the pod's only scratch volume (an emptyDir with this sizeLimit, and the ephemeral-storage request and limit of every step): it holds the compressed, encrypted dump and filestore archive of one run. A run that needs more fails before anything is uploaded. README: Backups of large tenants.",
         '20Gi',
         QUANTITY,
       ),
@@ -198,13 +210,19 @@ export const InputSchema = Type.Object(
       activeDeadlineSeconds: int('A backup run is killed after this long.', 7200, 60, 86400),
       backoffLimit: int('Retries of a failed backup run.', 2, 0, 10),
       image: str(
-        'The backup image (images/backup/Dockerfile): bash, pg_dump (its major at least the server\'s), age, rclone >= v1.76.0, tar, gzip.',
+        "The backup image (images/backup/Dockerfile): bash, pg_dump (its major at least the server's), age, rclone >= v1.76.0, tar, gzip.",
         'git.planapulse.com/plana-pulse/tenant-backup:1.0.0-pg17-rclone1.76.0',
         PINNED_IMAGE,
       ),
-      resources: resources('CPU and memory requests and limits of each backup step (ephemeral storage comes from workVolumeSize).', '100m', '256Mi', '1', '1Gi'),
+      resources: resources(
+        'CPU and memory requests and limits of each backup step (ephemeral storage comes from workVolumeSize).',
+        '100m',
+        '256Mi',
+        '1',
+        '1Gi',
+      ),
     }),
-    filestoreJob: obj('The Job that creates the tenant\'s filestore directory.', {
+    filestoreJob: obj("The Job that creates the tenant's filestore directory.", {
       namespace: str('Namespace of the per-tenant side-effect Jobs.', 'crossplane-system', DNS_LABEL),
       image: str('Image with a POSIX sh, mkdir, chmod and stat.', 'docker.io/library/busybox:1.37.0', PINNED_IMAGE),
       mode: str('Mode of the tenant directory, octal.', '0750', '^0?[0-7]{3}$'),

@@ -19,7 +19,6 @@ export function jobVerdict(observed: Obj | undefined): Verdict {
   return verdict(false, false, 'Running', 'the filestore Job is running');
 }
 
-
 export const jobReadiness: Readiness = {
   judge: jobVerdict,
   policy: {

@@ -28,7 +28,12 @@ export interface Readiness {
   readonly policy: Policy;
 }
 
-export const verdict = (ready: boolean, degraded: boolean, reason: string, message: string): Verdict => ({ ready, degraded, reason, message });
+export const verdict = (ready: boolean, degraded: boolean, reason: string, message: string): Verdict => ({
+  ready,
+  degraded,
+  reason,
+  message,
+});
 
 export interface Condition {
   readonly type: string;
@@ -54,7 +59,9 @@ export function conditionsOf(holder: unknown): Condition[] {
 /** "Reason: message" of an observed condition, as its controller wrote them. */
 export const explain = (c: Condition): string => [c.reason || 'no reason given', c.message].filter((part) => part !== '').join(': ');
 
-export const findCondition = (conditions: readonly Condition[], type: string): Condition | undefined => conditions.find((c) => c.type === type);
+export const findCondition = (conditions: readonly Condition[], type: string): Condition | undefined =>
+  conditions.find((c) => c.type === type);
 
 /** `{holder}.conditions` has `type` with status True, in CEL. */
-export const celConditionTrue = (holder: string, type: string): string => `${holder}.conditions.exists(c, c.type == '${type}' && c.status == 'True')`;
+export const celConditionTrue = (holder: string, type: string): string =>
+  `${holder}.conditions.exists(c, c.type == '${type}' && c.status == 'True')`;

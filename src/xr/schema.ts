@@ -56,15 +56,19 @@ export const XrSpecSchema = Type.Object(
       ],
     }),
     projectId: Type.Integer({
-      description: 'PLANA\'s project id, a positive integer. It picks the tenant\'s start second in the backup window.',
+      description: "PLANA's project id, a positive integer. It picks the tenant's start second in the backup window.",
       minimum: 1,
       maximum: Number.MAX_SAFE_INTEGER,
       allowed: 'a positive integer',
     }),
-    tier: Type.Union(TIERS.map((t) => Type.Literal(t)), { description: `The tenant's plan. It sets the backup retention in days (${retention}).` }),
+    tier: Type.Union(
+      TIERS.map((t) => Type.Literal(t)),
+      { description: `The tenant's plan. It sets the backup retention in days (${retention}).` },
+    ),
     odooVersion: Type.Optional(
       Type.String({
-        description: "Odoo major: one of the Input's `odoo.versions[].version`. The XRD's default is the default Input's `odoo.defaultVersion`.",
+        description:
+          "Odoo major: one of the Input's `odoo.versions[].version`. The XRD's default is the default Input's `odoo.defaultVersion`.",
         default: inputDefaults.defaultVersion,
         pattern: '^[0-9]{1,3}$',
       }),
@@ -92,22 +96,38 @@ export type XrSpec = Static<typeof XrSpecSchema>;
 /** The status fields the function writes (src/plan.ts, and src/fn.ts the last backup time); test/xr-schema.test.ts checks every render golden against this. */
 export const XrStatusSchema = Type.Object({
   hostnames: Type.Optional(Type.Array(Type.String(), { description: 'The canonical host, then the aliases.' })),
-  url: Type.Optional(Type.String({ description: `\`https://{subdomain}.{primaryDomain}\`, e.g. \`https://acme.${inputDefaults.primaryDomain}\`.` })),
-  database: Type.Optional(Type.String({ description: 'The database name on the Input\'s `database.host`: the canonical host (Odoo\'s `dbfilter=^%h$`).' })),
-  namespace: Type.Optional(Type.String({ description: 'The version namespace the tenant\'s Odoo serves from.' })),
-  filestorePath: Type.Optional(Type.String({ description: `The tenant's filestore as Odoo sees it: \`${inputDefaults.filestoreRoot}/{database}\`.` })),
+  url: Type.Optional(
+    Type.String({ description: `\`https://{subdomain}.{primaryDomain}\`, e.g. \`https://acme.${inputDefaults.primaryDomain}\`.` }),
+  ),
+  database: Type.Optional(
+    Type.String({ description: "The database name on the Input's `database.host`: the canonical host (Odoo's `dbfilter=^%h$`)." }),
+  ),
+  namespace: Type.Optional(Type.String({ description: "The version namespace the tenant's Odoo serves from." })),
+  filestorePath: Type.Optional(
+    Type.String({ description: `The tenant's filestore as Odoo sees it: \`${inputDefaults.filestoreRoot}/{database}\`.` }),
+  ),
   backup: Type.Optional(
     Type.Object({
-      schedule: Type.Optional(Type.String({ description: 'The backup CronJob\'s schedule.' })),
-      startTime: Type.Optional(Type.String({ description: 'The exact local start, `HH:MM:SS`: cron fires at the minute, the pod\'s first step waits for the second.' })),
+      schedule: Type.Optional(Type.String({ description: "The backup CronJob's schedule." })),
+      startTime: Type.Optional(
+        Type.String({
+          description: "The exact local start, `HH:MM:SS`: cron fires at the minute, the pod's first step waits for the second.",
+        }),
+      ),
       timeZone: Type.Optional(Type.String({ description: 'The time zone of `schedule` and `startTime`.' })),
-      location: Type.Optional(Type.String({ description: `Where the backups go: \`s3://{bucket}/{subdomain}/\`, e.g. \`s3://${inputDefaults.bucket}/acme/\`.` })),
-      retentionDays: Type.Optional(Type.Integer({ description: 'The tier\'s retention, as the bucket\'s lifecycle policy enforces it.' })),
+      location: Type.Optional(
+        Type.String({ description: `Where the backups go: \`s3://{bucket}/{subdomain}/\`, e.g. \`s3://${inputDefaults.bucket}/acme/\`.` }),
+      ),
+      retentionDays: Type.Optional(Type.Integer({ description: "The tier's retention, as the bucket's lifecycle policy enforces it." })),
       encryption: Type.Optional(
-        Type.Union([Type.Literal('age'), Type.Literal('none')], { description: '`age`, or `none` when the Input opts out with `backup.encryption: None`.' }),
+        Type.Union([Type.Literal('age'), Type.Literal('none')], {
+          description: '`age`, or `none` when the Input opts out with `backup.encryption: None`.',
+        }),
       ),
       suspended: Type.Optional(Type.Boolean({ description: 'Present and `true` only while backups are suspended.' })),
-      lastSuccessfulTime: Type.Optional(Type.String({ description: 'The CronJob\'s last successful run, once there is one.', format: 'date-time' })),
+      lastSuccessfulTime: Type.Optional(
+        Type.String({ description: "The CronJob's last successful run, once there is one.", format: 'date-time' }),
+      ),
     }),
   ),
 });

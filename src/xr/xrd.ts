@@ -24,7 +24,7 @@ export const XRD_VARIANTS: readonly XrdVariant[] = [
   {
     file: 'examples/xrd.yaml',
     about:
-      'The PLANAClient API: one per tenant. Cluster-scoped, because the function composes into several namespaces (the version namespace, backup, crossplane-system). The OpenAPI rules are the function\'s own structural checks, and for the default Input its reserved subdomains and alias domains, so kubectl rejects bad input early; the function still checks everything itself (src/tenant.ts).',
+      "The PLANAClient API: one per tenant. Cluster-scoped, because the function composes into several namespaces (the version namespace, backup, crossplane-system). The OpenAPI rules are the function's own structural checks, and for the default Input its reserved subdomains and alias domains, so kubectl rejects bad input early; the function still checks everything itself (src/tenant.ts).",
     apiVersion: 'apiextensions.crossplane.io/v2',
     scope: 'Cluster',
   },
@@ -87,7 +87,7 @@ function comment(text: string, indent = ''): string {
 }
 
 const PRINTER_COLUMNS_NOTE =
-  '`kubectl get planaclients`: who, on what, where, and each concern\'s state. Crossplane appends SYNCED, READY, COMPOSITION and AGE to these (crossplane-runtime xcrd), so READY is not repeated here.';
+  "`kubectl get planaclients`: who, on what, where, and each concern's state. Crossplane appends SYNCED, READY, COMPOSITION and AGE to these (crossplane-runtime xcrd), so READY is not repeated here.";
 
 export function xrdYaml(variant: XrdVariant): string {
   const doc = new Document(xrd(variant), { aliasDuplicateObjects: false });

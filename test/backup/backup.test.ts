@@ -8,7 +8,18 @@
  * builds first: scripts/build-backup-image.sh (which runs scripts/install-backup-tools.sh).
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -54,11 +65,14 @@ beforeAll(async () => {
   [pg, s3, key] = await Promise.all([Postgres.start(base), S3Server.create(RCLONE, base), ageKey(base)]);
   filestoreRoot = join(base, 'filestore');
   mkdirSync(filestoreRoot, { mode: 0o755 });
-  await pg.sql('postgres', `CREATE ROLE odoo LOGIN PASSWORD 'odoo';
+  await pg.sql(
+    'postgres',
+    `CREATE ROLE odoo LOGIN PASSWORD 'odoo';
     CREATE ROLE ${BACKUP_ROLE} LOGIN PASSWORD '${BACKUP_PASSWORD}';
     GRANT pg_read_all_data TO ${BACKUP_ROLE};
     -- Large objects: pg_read_all_data does not cover them on PostgreSQL 15 (README: Database privileges).
-    GRANT odoo TO ${BACKUP_ROLE};`);
+    GRANT odoo TO ${BACKUP_ROLE};`,
+  );
   podOptions = {
     rootfs: ROOTFS,
     imageEnv: readImageEnv(join(IMAGE_DIR, 'image-env')),
@@ -150,7 +164,12 @@ function treeSnapshot(dir: string): string[] {
       else if (st.isDirectory()) {
         out.push(`${p} dir ${mode}`);
         walk(p);
-      } else out.push(`${p} file ${mode} ${st.size} ${createHash('sha256').update(readFileSync(join(dir, p))).digest('hex')}`);
+      } else
+        out.push(
+          `${p} file ${mode} ${st.size} ${createHash('sha256')
+            .update(readFileSync(join(dir, p)))
+            .digest('hex')}`,
+        );
     }
   };
   walk('.');
@@ -177,7 +196,8 @@ function build(subdomain: string, projectId: number, backup: Obj = {}): Built {
   const fatal = res.results.find((r) => r.severity === Severity.SEVERITY_FATAL);
   if (fatal !== undefined) throw new Error(`runFunction: ${fatal.message}`);
   // The CronJob's pipeline name carries its identity (backup-<id>): find it by kind.
-  const cron = Object.values(res.desired?.resources ?? {}).find((r) => r.resource?.['kind'] === 'CronJob')?.resource as unknown as ICronJob | undefined;
+  const cron = Object.values(res.desired?.resources ?? {}).find((r) => r.resource?.['kind'] === 'CronJob')?.resource as unknown as
+    ICronJob | undefined;
   if (cron === undefined) throw new Error('runFunction composed no CronJob');
   const pod = cron.spec?.jobTemplate.spec?.template.spec;
   if (pod === undefined) throw new Error('the CronJob has no pod template');
@@ -195,7 +215,12 @@ const describeRun = (run: PodRun): string =>
 
 /** Runs the README's restore runbook in the backup image, as the pod's uid, with the upload
  * step's own rclone environment. Returns the run and the restored filestore's host path. */
-async function restore(built: Built, tenant: string, targetDb: string, extraEnv: Record<string, string> = {}): Promise<{ run: PodRun; filestore: string }> {
+async function restore(
+  built: Built,
+  tenant: string,
+  targetDb: string,
+  extraEnv: Record<string, string> = {},
+): Promise<{ run: PodRun; filestore: string }> {
   const upload = built.pod.containers[0];
   const rcloneEnv: IEnvVar[] = (upload?.env ?? []).filter((e) => e.name.startsWith('RCLONE_'));
   const env: IEnvVar[] = [
@@ -247,7 +272,7 @@ const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex
 
 // ---------------------------------------------------------------- the tests
 
-describe('a backup made by the CronJob\'s pod restores with the README runbook', () => {
+describe("a backup made by the CronJob's pod restores with the README runbook", () => {
   it('default Input: encrypted, started at its second, manifest last, restored byte for byte', async () => {
     // Pick a tenant whose start second is a few seconds ahead, so the start step really waits.
     let now = new Date().getUTCSeconds();
@@ -257,7 +282,10 @@ describe('a backup made by the CronJob\'s pod restores with the README runbook',
     }
     const second = now + 4;
     const built = build('acme', projectIdFor(second));
-    expect(built.status).toMatchObject({ encryption: 'age', startTime: expect.stringMatching(new RegExp(`^\\d\\d:\\d\\d:${String(second).padStart(2, '0')}$`)) });
+    expect(built.status).toMatchObject({
+      encryption: 'age',
+      startTime: expect.stringMatching(new RegExp(`^\\d\\d:\\d\\d:${String(second).padStart(2, '0')}$`)),
+    });
     await createTenantDb('acme.planapulse.app');
     const source = createFilestore('acme.planapulse.app');
 
@@ -308,7 +336,11 @@ describe('a backup made by the CronJob\'s pod restores with the README runbook',
     expect(run.phase, describeRun(run)).toBe('Succeeded');
     const objects = s3.objects('plain/');
     expect(manifestOf(objects, stamp)).toContain('\nencryption none\n');
-    expect(gunzipSync(objects.get(`backup-${stamp}.dump.gz`) ?? Buffer.alloc(0)).subarray(0, 5).toString()).toBe('PGDMP');
+    expect(
+      gunzipSync(objects.get(`backup-${stamp}.dump.gz`) ?? Buffer.alloc(0))
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('PGDMP');
 
     const restored = await restore(built, 'plain', 'restored_plain');
     try {
@@ -322,7 +354,7 @@ describe('a backup made by the CronJob\'s pod restores with the README runbook',
 });
 
 describe('never overwrite, never a partial set that looks complete', () => {
-  it('a second run with the same stamp and other data leaves the first run\'s objects byte-identical', async () => {
+  it("a second run with the same stamp and other data leaves the first run's objects byte-identical", async () => {
     const built = build('twice', projectIdFor(0));
     await createTenantDb('twice.planapulse.app');
     createFilestore('twice.planapulse.app');
@@ -394,7 +426,8 @@ describe('never overwrite, never a partial set that looks complete', () => {
       // Fail fast once the server is gone (rclone would retry for minutes).
       extraEnv: { upload: { RCLONE_RETRIES: '1', RCLONE_LOW_LEVEL_RETRIES: '1' } },
       killWhen: (c) => {
-        if (c === 'upload' && stopped === undefined && [...s3.objects('cut/').keys()].some((n) => n.startsWith('backup-'))) stopped = s3.stop();
+        if (c === 'upload' && stopped === undefined && [...s3.objects('cut/').keys()].some((n) => n.startsWith('backup-')))
+          stopped = s3.stop();
         return false;
       },
     });
@@ -430,7 +463,11 @@ describe('bounded disk', () => {
     await createTenantDb('big.planapulse.app');
     createFilestore('big.planapulse.app');
     // ~25 MB of random bytes: more than 8 MiB even after gzip.
-    await pg.sql('big.planapulse.app', `CREATE TABLE blob AS SELECT g AS id, decode(md5(random()::text) || md5(random()::text), 'hex') AS data FROM generate_series(1, 800000) g`, 'odoo');
+    await pg.sql(
+      'big.planapulse.app',
+      `CREATE TABLE blob AS SELECT g AS id, decode(md5(random()::text) || md5(random()::text), 'hex') AS data FROM generate_series(1, 800000) g`,
+      'odoo',
+    );
     const run = await runPod(built.pod, podOptions);
     await run.cleanup();
     expect(run.phase).toBe('Failed');

@@ -60,7 +60,18 @@ export interface PodOptions {
 export function quantityBytes(q: string): number {
   const m = /^([0-9]+(?:\.[0-9]+)?)(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q);
   if (m === null) throw new Error(`not a quantity: ${q}`);
-  const factor: Record<string, number> = { '': 1, m: 0.001, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+  const factor: Record<string, number> = {
+    '': 1,
+    m: 0.001,
+    Ki: 1024,
+    Mi: 1024 ** 2,
+    Gi: 1024 ** 3,
+    Ti: 1024 ** 4,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+  };
   return Math.floor(Number(m[1]) * (factor[m[2] ?? ''] ?? 1));
 }
 
@@ -187,10 +198,18 @@ export async function runPod(spec: IPodSpec, opts: PodOptions): Promise<PodRun> 
       if (!existsSync(join(opts.rootfs, dst))) writeFileSync(join(opts.rootfs, dst), '');
       mounts.push(src, dst, 'ro');
     }
-    const env = [...opts.imageEnv, ...resolveEnv(c.env ?? [], opts), ...Object.entries(opts.extraEnv?.[c.name] ?? {}).map(([k, v]) => `${k}=${v}`)];
+    const env = [
+      ...opts.imageEnv,
+      ...resolveEnv(c.env ?? [], opts),
+      ...Object.entries(opts.extraEnv?.[c.name] ?? {}).map(([k, v]) => `${k}=${v}`),
+    ];
     const command = [...(c.command ?? []), ...(c.args ?? [])];
     if (command.length === 0) throw new Error(`container ${c.name}: the harness needs an explicit command`);
-    return runProcess([root, opts.rootfs, String(uid), String(gid), c.workingDir ?? '/', ...mounts, '--', ...env, '--', ...command], c.name, opts);
+    return runProcess(
+      [root, opts.rootfs, String(uid), String(gid), c.workingDir ?? '/', ...mounts, '--', ...env, '--', ...command],
+      c.name,
+      opts,
+    );
   };
 
   const containers: ContainerRun[] = [];
@@ -224,7 +243,9 @@ export function exec(cmd: string, args: readonly string[], options: { env?: Node
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${String(code)}: ${err}${out}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${String(code)}: ${err}${out}`)),
+    );
     child.stdin.on('error', () => undefined); // a command that reads no input closes it early
     child.stdin.end(options.input ?? '');
   });
@@ -232,5 +253,7 @@ export function exec(cmd: string, args: readonly string[], options: { env?: Node
 
 /** The image's ENV as scripts/build-backup-image.sh recorded it. */
 export function readImageEnv(file: string): string[] {
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('='));
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('='));
 }

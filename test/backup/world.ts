@@ -59,21 +59,79 @@ export class Postgres {
     const pwfile = join(root, 'pw');
     writeFileSync(pwfile, ADMIN_PASSWORD);
     chownSync(pwfile, uid, gid);
-    await exec('runuser', ['-u', 'postgres', '--', `${PG_BIN}/initdb`, '-D', join(root, 'data'), '-U', 'postgres', `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8']);
+    await exec('runuser', [
+      '-u',
+      'postgres',
+      '--',
+      `${PG_BIN}/initdb`,
+      '-D',
+      join(root, 'data'),
+      '-U',
+      'postgres',
+      `--pwfile=${pwfile}`,
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '--encoding=UTF8',
+      '--locale=C.UTF-8',
+    ]);
     const pg = new Postgres(join(root, 'data'), await freePort());
-    pg.proc = spawn('runuser', ['-u', 'postgres', '--', `${PG_BIN}/postgres`, '-D', pg.dataDir, '-p', String(pg.port), '-k', pg.socketDir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], { stdio: 'ignore' });
-    await waitFor('PostgreSQL', async () => (await exec(`${PG_BIN}/pg_isready`, ['-h', pg.socketDir, '-p', String(pg.port)])).includes('accepting'));
+    pg.proc = spawn(
+      'runuser',
+      [
+        '-u',
+        'postgres',
+        '--',
+        `${PG_BIN}/postgres`,
+        '-D',
+        pg.dataDir,
+        '-p',
+        String(pg.port),
+        '-k',
+        pg.socketDir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+      ],
+      { stdio: 'ignore' },
+    );
+    await waitFor('PostgreSQL', async () =>
+      (await exec(`${PG_BIN}/pg_isready`, ['-h', pg.socketDir, '-p', String(pg.port)])).includes('accepting'),
+    );
     return pg;
   }
 
   /** psql as the superuser over the local socket; returns unaligned, tuples-only output. */
   sql(db: string, sql: string, role?: string): Promise<string> {
     const script = role === undefined ? sql : `SET ROLE ${role};\n${sql}`;
-    return exec(`${PG_BIN}/psql`, ['-h', this.socketDir, '-p', String(this.port), '-U', 'postgres', '-d', db, '-v', 'ON_ERROR_STOP=1', '-X', '-q', '-A', '-t', '-f', '-'], { input: script });
+    return exec(
+      `${PG_BIN}/psql`,
+      [
+        '-h',
+        this.socketDir,
+        '-p',
+        String(this.port),
+        '-U',
+        'postgres',
+        '-d',
+        db,
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-X',
+        '-q',
+        '-A',
+        '-t',
+        '-f',
+        '-',
+      ],
+      { input: script },
+    );
   }
 
   async stop(): Promise<void> {
-    await exec('runuser', ['-u', 'postgres', '--', `${PG_BIN}/pg_ctl`, '-D', this.dataDir, '-m', 'immediate', 'stop']).catch(() => this.proc?.kill('SIGKILL'));
+    await exec('runuser', ['-u', 'postgres', '--', `${PG_BIN}/pg_ctl`, '-D', this.dataDir, '-m', 'immediate', 'stop']).catch(() =>
+      this.proc?.kill('SIGKILL'),
+    );
   }
 }
 
@@ -101,7 +159,25 @@ export class S3Server {
     mkdirSync(join(dir, 'plana-pulse-backups'), { recursive: true });
     const cert = join(base, 'tls.crt');
     const key = join(base, 'tls.key');
-    await exec('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert]);
+    await exec('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ]);
     const s3 = new S3Server(rclone, dir, await freePort(), cert, key);
     await s3.start();
     return s3;
@@ -110,7 +186,19 @@ export class S3Server {
   async start(): Promise<void> {
     this.proc = spawn(
       this.rclone,
-      ['serve', 's3', this.dir, '--addr', `127.0.0.1:${this.port}`, '--cert', this.cert, '--key', this.key, '--auth-key', `${S3_KEY.id},${S3_KEY.secret}`],
+      [
+        'serve',
+        's3',
+        this.dir,
+        '--addr',
+        `127.0.0.1:${this.port}`,
+        '--cert',
+        this.cert,
+        '--key',
+        this.key,
+        '--auth-key',
+        `${S3_KEY.id},${S3_KEY.secret}`,
+      ],
       { stdio: 'ignore', env: { ...process.env, RCLONE_CONFIG: '/dev/null', HOME: tmpdir() } },
     );
     await waitFor('rclone serve s3', async () => {
