@@ -10,8 +10,8 @@
  * (SIGTERM, then SIGKILL) when its scenario ends.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { chmodSync, copyFileSync, createWriteStream, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -96,6 +96,9 @@ function tail(file: string, lines = 40): string {
   }
 }
 
+/** E2E_DEBUG=1: Crossplane and provider-kubernetes log at debug level (their errors are only there). */
+const DEBUG = process.env['E2E_DEBUG'] === '1' ? ['--debug'] : [];
+
 // Distinct ports per control plane of the run: a stopped server's sockets in TIME_WAIT never
 // collide with the next scenario's.
 let portBase = 20000;
@@ -165,6 +168,36 @@ function kubeconfig(file: string, server: string, ca: string, user: { cert: stri
   writeFileSync(file, JSON.stringify(cfg, null, 2));
 }
 
+/** Both directions of one relayed connection; either end closing closes both. */
+function pipe(a: Socket, b: Socket): void {
+  a.pipe(b);
+  b.pipe(a);
+  const end = (): void => {
+    a.destroy();
+    b.destroy();
+  };
+  a.once('error', end).once('close', end);
+  b.once('error', end).once('close', end);
+}
+
+/**
+ * A kubeconfig that names no file: the CA inline (certificate-authority-data), as one kept in a
+ * Secret or read inside a chroot must be. (provider-kubernetes, given the file path in a
+ * ProviderConfig's Secret, does not read it, and fails with "certificate signed by unknown
+ * authority".)
+ */
+function selfContainedKubeconfig(file: string): string {
+  const cfg = JSON.parse(readFileSync(file, 'utf8')) as { clusters: { cluster: Record<string, string> }[] };
+  for (const c of cfg.clusters) {
+    const ca = c.cluster['certificate-authority'];
+    if (ca !== undefined) {
+      c.cluster['certificate-authority-data'] = readFileSync(ca).toString('base64');
+      delete c.cluster['certificate-authority'];
+    }
+  }
+  return JSON.stringify(cfg, null, 2);
+}
+
 async function portOpen(port: number): Promise<boolean> {
   return new Promise((res) => {
     const s = connect({ host: '127.0.0.1', port });
@@ -191,7 +224,10 @@ export interface CrossplaneOptions {
   caBundle?: string;
   /** Extra args for 'core start'. */
   args?: string[];
-  /** Crossplane v1 has no --metrics-port/--health-probe-port flags of the same kind. */
+  /**
+   * Crossplane v1 (v1.20): its 'core init' has no CRDS_PATH and reads the CRDs from /crds, where
+   * its image holds them; the suite gives it that file system with chroot (see initV1Root).
+   */
   v1?: boolean;
 }
 
@@ -207,6 +243,8 @@ export class ControlPlane {
   fnClientTls!: string;
   private providerWebhookPort: number | undefined;
   private providerWebhookTls: string | undefined;
+  /** The suite's ends of the relays into namespaces of their own (spawnInOwnNetns). */
+  private readonly relays: Server[] = [];
 
   constructor(readonly opts: ControlPlaneOptions) {
     this.tools = tools();
@@ -237,6 +275,41 @@ export class ControlPlane {
     live.add(p);
     void exited.then(() => live.delete(p));
     return p;
+  }
+
+  /**
+   * Starts `bin` in a network namespace of its own, as in its own pod: for controllers with a
+   * port no flag moves (controller-runtime's metrics server on :8080 in Crossplane's RBAC manager
+   * and in provider-kubernetes v1.2.0), which would otherwise clash on the run's one loopback.
+   * Each of `ports` (the API server's) is relayed from the new namespace's 127.0.0.1 to this one's
+   * through a Unix socket in the run folder (test/e2e/netns-relay.mjs): only outgoing connections,
+   * nothing in that namespace is reachable from outside it. The relay holds the namespace; the
+   * program joins it with nsenter (which execs), so both are stopped by their own PIDs.
+   */
+  async spawnInOwnNetns(name: string, bin: string, args: readonly string[], env: Record<string, string>, ports: readonly number[]): Promise<Proc> {
+    const relayName = `${name}-netns`;
+    const specs: string[] = [];
+    for (const port of ports) {
+      const socket = join(this.dir, `${name}-${port}.sock`);
+      const server = createServer((outer) => pipe(outer, connect(port, '127.0.0.1')));
+      await new Promise<void>((res, rej) => {
+        server.once('error', rej);
+        server.listen(socket, () => res());
+      });
+      this.relays.push(server);
+      specs.push(`${port}=${socket}`);
+    }
+    const relay = this.spawn(relayName, 'unshare', ['--net', '--', process.execPath, join(REPO, 'test', 'e2e', 'netns-relay.mjs'), ...specs]);
+    await waitFor(
+      `${relayName} to listen`,
+      async () => {
+        this.assertRunning(relayName);
+        return readFileSync(relay.log, 'utf8').includes('ready') ? true : undefined;
+      },
+      30_000,
+      100,
+    );
+    return this.spawn(name, 'nsenter', [`--net=/proc/${relay.child.pid}/ns/net`, '--', bin, ...args], env);
   }
 
   /** Runs a command to completion (for 'crossplane core init'); throws with its output. */
@@ -436,13 +509,17 @@ export class ControlPlane {
    * in through 'crossplane:system:aggregate-to-crossplane', the XR types through the RBAC
    * manager's per-XRD roles, and the composed kinds through whatever the user adds
    * (examples/rbac.yaml). Crossplane runs as the service account bound to it, never as admin.
+   * `v1`: the v1.20.11 chart's base role instead (crossplane-v1-chart-rbac.yaml).
    */
-  async installCrossplaneRbac(): Promise<void> {
-    await this.admin.apply([join(REPO, 'test', 'e2e', 'fixtures', 'crossplane-chart-rbac.yaml')]);
+  async installCrossplaneRbac(v1 = false): Promise<void> {
+    const fixtures = join(REPO, 'test', 'e2e', 'fixtures');
+    await this.admin.apply([join(fixtures, 'crossplane-chart-rbac.yaml')]);
+    if (v1) await this.admin.apply([join(fixtures, 'crossplane-v1-chart-rbac.yaml')]);
     if (!this.procs.has('kube-controller-manager-aggregation')) await this.startRoleAggregation();
     await waitFor('the aggregated ClusterRole crossplane to hold the chart rules', async () => {
       const r = await this.admin.get(K.clusterRole, undefined, 'crossplane');
-      return ((r?.['rules'] as unknown[] | undefined) ?? []).length > 0 ? true : undefined;
+      const rules = (r?.['rules'] as { apiGroups?: string[] }[] | undefined) ?? [];
+      return rules.length > 0 && (!v1 || rules.some((x) => x.apiGroups?.includes('secrets.crossplane.io'))) ? true : undefined;
     });
   }
 
@@ -494,10 +571,14 @@ export class ControlPlane {
     // mounts that Secret there); the suite's function trusts the suite's CA.
     // Init applies the CRDs and at once uses them (the Lock): before the API server serves a
     // new CRD it fails, and in a pod the kubelet restarts it. So does the suite, a few times.
+    if (o.v1) env['WEBHOOK_ENABLED'] = 'false';
+    const init: [string, string[], Record<string, string>] = o.v1
+      ? ['chroot', [this.initV1Root(bin, crds, sa.file), '/crossplane', 'core', 'init'], { ...env, KUBECONFIG: '/kubeconfig' }]
+      : [bin, ['core', 'init'], env];
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.run('crossplane-init', bin, ['core', 'init'], {
-          ...env,
+        await this.run('crossplane-init', init[0], init[1], {
+          ...init[2],
           TLS_CA_SECRET_NAME: 'crossplane-root-ca',
           TLS_SERVER_SECRET_NAME: 'crossplane-tls-server',
           TLS_CLIENT_SECRET_NAME: 'crossplane-tls-client',
@@ -509,7 +590,8 @@ export class ControlPlane {
       }
     }
     mkdirSync(join(this.dir, 'xpkg-cache'), { recursive: true });
-    const ports = o.v1 ? [] : [`--metrics-port=${this.ports.xpMetrics}`, `--health-probe-port=${this.ports.xpHealth}`];
+    // v1.20 and v2 alike default to :8080 and :8081, which provider-kubernetes also takes.
+    const ports = [`--metrics-port=${this.ports.xpMetrics}`, `--health-probe-port=${this.ports.xpHealth}`];
     this.spawn(
       'crossplane',
       bin,
@@ -520,6 +602,7 @@ export class ControlPlane {
         `--tls-client-certs-dir=${this.fnClientTls}`,
         ...ports,
         ...(o.args ?? []),
+        ...DEBUG,
       ],
       env,
     );
@@ -527,21 +610,40 @@ export class ControlPlane {
     this.assertRunning('crossplane');
   }
 
-  /** The RBAC manager: per-XRD ClusterRoles aggregated to Crossplane, as in a chart install. */
+  /**
+   * What the chart's init container gives Crossplane v1.20's 'core init': its image's file system,
+   * where the CRDs are at /crds (v1.20 has no CRDS_PATH; v2 added it). A folder with the static
+   * binary, those CRDs and a kubeconfig with the CA inline, for chroot; nothing outside the run
+   * folder changes.
+   */
+  private initV1Root(bin: string, crds: string, kubeconfigFile: string): string {
+    const root = join(this.dir, 'crossplane-v1-root');
+    mkdirSync(join(root, 'crds'), { recursive: true });
+    const target = join(root, 'crossplane');
+    if (!existsSync(target)) {
+      try {
+        linkSync(bin, target);
+      } catch {
+        copyFileSync(bin, target);
+        chmodSync(target, 0o755);
+      }
+    }
+    for (const f of readdirSync(crds).filter((x) => x.endsWith('.yaml'))) copyFileSync(join(crds, f), join(root, 'crds', f));
+    writeFileSync(join(root, 'kubeconfig'), selfContainedKubeconfig(kubeconfigFile));
+    return root;
+  }
+
+  /**
+   * The RBAC manager: per-XRD ClusterRoles aggregated to Crossplane, as in a chart install. Its
+   * metrics server takes :8080 with no flag to move it, so it runs in a network namespace of its
+   * own, reaching the API server through a relay (spawnInOwnNetns).
+   */
   async startRbacManager(sa: { file: string }, bin?: string): Promise<void> {
-    this.spawn('crossplane-rbac-manager', bin ?? this.tools.crossplane, ['rbac', 'start'], { KUBECONFIG: sa.file });
+    await this.spawnInOwnNetns('crossplane-rbac-manager', bin ?? this.tools.crossplane, ['rbac', 'start'], { KUBECONFIG: sa.file }, [this.ports.apiserver]);
     await sleep(300);
     this.assertRunning('crossplane-rbac-manager');
   }
 
-  /**
-   * provider-kubernetes run out of cluster as its own service account (crossplane-system/
-   * provider-kubernetes, with the roles Crossplane's RBAC manager would give an installed
-   * provider: test/e2e/fixtures/provider-kubernetes-rbac.yaml). Its ProviderConfigs name a
-   * Secret holding a kubeconfig for that same account, so what it may do to the tenant's
-   * objects is exactly what examples/rbac-object-mode.yaml grants. (InjectedIdentity needs a
-   * pod's in-cluster config, which an out-of-cluster process has not.)
-   */
   /**
    * provider-kubernetes's CRDs, as its package manager would install them: the Object CRD
    * converts between versions through the provider's webhook, whose address Crossplane fills
@@ -570,6 +672,17 @@ export class ControlPlane {
     await this.waitCrdsEstablished(names);
   }
 
+  /**
+   * provider-kubernetes run out of cluster as its own service account (crossplane-system/
+   * provider-kubernetes, with the roles Crossplane's RBAC manager would give an installed
+   * provider: test/e2e/fixtures/provider-kubernetes-rbac.yaml). Its ProviderConfigs name a
+   * Secret holding a kubeconfig for that same account, so what it may do to the tenant's
+   * objects is exactly what examples/rbac-object-mode.yaml grants. (InjectedIdentity needs a
+   * pod's in-cluster config, which an out-of-cluster process has not.) It runs in the run's
+   * own network namespace, where the API server reaches its conversion webhook on 9443; its
+   * metrics server takes :8080 there (no flag in v1.2.0), which is why the RBAC manager, the
+   * other controller without such a flag, has a namespace of its own.
+   */
   async startProviderKubernetes(): Promise<void> {
     const bin = this.tools.providerKubernetes;
     if (bin === undefined) throw new Error('PROVIDER_KUBERNETES_BIN is not set: scripts/install-e2e-tools.sh provider-kubernetes');
@@ -579,7 +692,7 @@ export class ControlPlane {
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: { name: 'provider-kubernetes-kubeconfig', namespace: 'crossplane-system' },
-      stringData: { kubeconfig: readFileSync(sa.file, 'utf8') },
+      stringData: { kubeconfig: selfContainedKubeconfig(sa.file) },
     });
     this.fnPki ??= new Pki(join(this.dir, 'fn-pki'), 'e2e-function-ca');
     // v1.2.0 has no webhook port flag: its webhook server always listens on 9443.
@@ -594,6 +707,7 @@ export class ControlPlane {
         // Check the Objects' manifests often: the suite plays status changes and waits for them.
         '--poll=5s',
         '--sync=1m',
+        ...DEBUG,
       ],
       { KUBECONFIG: sa.file, TLS_SERVER_CERTS_DIR: webhookTls },
     );
@@ -603,9 +717,10 @@ export class ControlPlane {
 
   async stop(): Promise<void> {
     // The controllers first, the store last.
-    const order = ['crossplane', 'crossplane-rbac-manager', 'provider-kubernetes', 'function', 'registry', 'kube-controller-manager', 'kube-controller-manager-aggregation', 'kube-apiserver', 'etcd'];
+    const order = ['crossplane', 'crossplane-rbac-manager', 'crossplane-rbac-manager-netns', 'provider-kubernetes', 'function', 'registry', 'kube-controller-manager', 'kube-controller-manager-aggregation', 'kube-apiserver', 'etcd'];
     const names = [...this.procs.keys()].sort((a, b) => order.indexOf(a) - order.indexOf(b));
     for (const n of names) await this.stopProc(n);
+    for (const r of this.relays.splice(0)) r.close();
     if (process.env['E2E_KEEP'] === undefined) rmSync(this.dir, { recursive: true, force: true });
     else console.log(`[e2e] kept ${this.dir}`);
   }
