@@ -22,10 +22,7 @@ command -v openssl >/dev/null || { echo "e2e: openssl is missing (apt-get instal
 command -v ip >/dev/null || { echo "e2e: ip is missing (apt-get install iproute2)" >&2; exit 1; }
 
 scripts/install-tools.sh crossplane core gateway-api
-# provider-kubernetes and Crossplane v1 only for scenario 4, which is off unless E2E_OBJECTS=1.
-e2e_tools=(etcd kubernetes crossplane-crds registry)
-if [[ "${E2E_OBJECTS:-}" == 1 ]]; then e2e_tools+=(provider-kubernetes crossplane-v1); fi
-scripts/install-e2e-tools.sh "${e2e_tools[@]}"
+scripts/install-e2e-tools.sh etcd kubernetes crossplane-crds provider-kubernetes crossplane-v1 registry
 # shellcheck source=/dev/null
 . .cache/tools/env.sh
 # shellcheck source=/dev/null
