@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export type Obj = Record<string, unknown>;
@@ -158,12 +159,18 @@ export class Kube {
     if (status !== 200 && status !== 202 && status !== 404) throw new ApiError(status, 'DELETE', path(kind, namespace, name), text);
   }
 
-  /** kubectl with this identity; arguments are an argv array, never a shell line. */
+  /**
+   * kubectl with this identity; arguments are an argv array, never a shell line. Its discovery
+   * cache is the control plane's own (beside the kubeconfig): the default, ~/.kube/cache, is keyed
+   * by host and port, and every scenario file numbers its ports from the same base, so a later
+   * control plane on the same port was read with an earlier one's API list (scenario 3 after
+   * scenario 4 patched its cluster-scoped PLANAClients at the namespaced path: NotFound).
+   */
   kubectl(args: readonly string[], stdin?: string): Promise<string> {
     return new Promise((resolve, reject) => {
       const child = execFile(
         this.kubectlBin,
-        ['--kubeconfig', this.creds.kubeconfig, ...args],
+        ['--kubeconfig', this.creds.kubeconfig, '--cache-dir', join(dirname(this.creds.kubeconfig), 'kubectl-cache'), ...args],
         { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
         (err, stdout, stderr) => {
           if (err) reject(new Error(`kubectl ${args.join(' ')}: ${err.message}\n${stderr}`));
