@@ -38,7 +38,8 @@ GATEWAY_API_VERSION="v1.4.0"
 PROVIDER_KUBERNETES_CRDS_VERSION="v1.3.1"
 # - the provider binary the end-to-end suite builds from source and runs out of cluster: v1.2.0,
 #   because v1.3.1 imports github.com/nebius/gosdk v0.2.28, which the Go module proxy refuses
-#   here (403, "not available"), so v1.3.1 cannot be built. v1.2.0 is the newest that builds;
+#   here (403, "not available"), so v1.3.1 cannot be built; nor can v1.4.0 and v1.4.1, the newest
+#   on the proxy (same import, and Go 1.27.1). v1.2.0 is the newest that builds;
 #   its Object CRDs differ from v1.3.1's only by additions (deletionPropagationPolicy,
 #   lastHandledReconcileAt).
 PROVIDER_KUBERNETES_E2E_VERSION="v1.2.0"
