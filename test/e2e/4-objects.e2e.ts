@@ -34,6 +34,23 @@ async function playAll(kube: Kube, subdomain: string): Promise<void> {
   await playJob(kube, 'crossplane-system', nameOf(o.job!), 'Complete');
 }
 
+/**
+ * Every Object Synced and Ready by provider-kubernetes's own verdict: the readiness policy the
+ * function put on each Object (a CEL query over the observed manifest, src/output.ts), evaluated
+ * by the provider. The XR's Ready comes from the function instead, so this is what shows the
+ * policies themselves are right.
+ */
+async function waitObjectsReady(kube: Kube, kind: Kind, namespace?: string): Promise<void> {
+  let last: Obj[] = [];
+  await waitFor('every Object Synced=True and Ready=True (provider-kubernetes)', async () => {
+    last = await kube.list(kind, namespace);
+    return last.length === 3 && last.every((o) => condition(o, 'Synced')?.status === 'True' && condition(o, 'Ready')?.status === 'True') ? true : undefined;
+  }, 60_000).catch((e: Error) => {
+    const seen = last.map((o) => `${nameOf(o)}: ${JSON.stringify(field(o, 'status', 'conditions'))}`).join('\n');
+    throw new Error(`${e.message}\n${seen}`);
+  });
+}
+
 /** Namespaces, claims and Secrets the README lists as prerequisites: deletion must leave them. */
 async function data(kube: Kube): Promise<string[]> {
   const pvcs = [...(await kube.list(K.pvc, 'crossplane-system')), ...(await kube.list(K.pvc, 'backup'))].map((o) => `pvc/${meta(o)['namespace']}/${nameOf(o)}`);
@@ -98,6 +115,7 @@ describe('scenario 4a: a namespaced v2 PLANAClient through namespaced Objects', 
       { type: 'RouteReady', status: 'True' },
       { type: 'FilestoreReady', status: 'True' },
     ], 120_000);
+    await waitObjectsReady(env.admin, K.objectNs, 'crossplane-system');
     // The real objects are provider-kubernetes's, made from the Objects' manifests: each carries
     // the XR's UID (the ownership label) and no owner reference to the Object or the XR.
     const real = await realObjects(env.admin, 'acme');
@@ -218,6 +236,7 @@ describe('scenario 4b: a Crossplane v1.20 claim through cluster-scoped Objects',
     ], 120_000);
     const objects = await cp.admin.list(K.object);
     expect(objects.map((o) => field(o, 'spec', 'forProvider', 'manifest', 'kind')).sort()).toEqual(['CronJob', 'HTTPRoute', 'Job']);
+    await waitObjectsReady(cp.admin, K.object);
   });
 
   it('a claim acme in another namespace (marketing) cannot take sales/acme\'s Objects or objects', async () => {
