@@ -53,7 +53,7 @@ async function waitObjectsReady(kube: Kube, kind: Kind, namespace?: string): Pro
 
 /** Namespaces, claims and Secrets the README lists as prerequisites: deletion must leave them. */
 async function data(kube: Kube): Promise<string[]> {
-  const pvcs = [...(await kube.list(K.pvc, 'crossplane-system')), ...(await kube.list(K.pvc, 'backup'))].map((o) => `pvc/${meta(o)['namespace']}/${nameOf(o)}`);
+  const pvcs = [...(await kube.list(K.pvc, 'crossplane-system')), ...(await kube.list(K.pvc, 'backup'))].map((o) => `pvc/${String(meta(o)['namespace'])}/${nameOf(o)}`);
   const secrets = (await kube.list(K.secret, 'backup')).map((o) => `secret/${nameOf(o)}`);
   const ns = (await kube.list(K.namespace)).map((o) => `ns/${nameOf(o)}`);
   return [...pvcs, ...secrets, ...ns].sort();
@@ -203,7 +203,7 @@ describe('scenario 4b: a Crossplane v1.20 claim through cluster-scoped Objects',
     } catch (e) {
       const diag = cp.diagnostics();
       await cp.stop();
-      throw new Error(`${(e as Error).message}\n${diag}`);
+      throw new Error(`${(e as Error).message}\n${diag}`, { cause: e });
     }
   }, 420_000);
   afterAll(async () => {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_NAME, Pki, REPO } from './cluster.js';
-import { condition, field, K, meta, type Obj, waitFor } from './kube.js';
+import { condition, field, K, meta, waitFor } from './kube.js';
 import { playGateway, playJob, waitConditions } from './play.js';
 import { applyExample, EXAMPLES, startV2, type V2 } from './v2.js';
 
@@ -104,7 +104,7 @@ describe('scenario 5: the xpkg installed by Crossplane from a registry on loopba
     await playJob(env.admin, 'crossplane-system', meta(jobs[0]!)['name'] as string, 'Complete');
     const xr = await waitConditions(env.admin, K.planaClient, undefined, 'acme', [{ type: 'Ready', status: 'True' }]);
     expect(condition(xr, 'RouteReady')?.reason).toBe('Accepted');
-    void (route as Obj);
+    void route;
   });
 
   it('accepts the production deployment (examples/production/: Function, DeploymentRuntimeConfig, PodDisruptionBudget) against Crossplane\'s real CRDs, and refuses a broken one', async () => {

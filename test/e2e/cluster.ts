@@ -302,9 +302,9 @@ export class ControlPlane {
     const relay = this.spawn(relayName, 'unshare', ['--net', '--', process.execPath, join(REPO, 'test', 'e2e', 'netns-relay.mjs'), ...specs]);
     await waitFor(
       `${relayName} to listen`,
-      async () => {
+      () => {
         this.assertRunning(relayName);
-        return readFileSync(relay.log, 'utf8').includes('ready') ? true : undefined;
+        return Promise.resolve(readFileSync(relay.log, 'utf8').includes('ready') ? true : undefined);
       },
       30_000,
       100,

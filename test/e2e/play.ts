@@ -118,7 +118,7 @@ export async function waitConditions(kube: Kube, kind: Kind, namespace: string |
     );
   } catch (e) {
     const conds = JSON.stringify((last?.['status'] as Obj | undefined)?.['conditions'] ?? null, null, 1);
-    throw new Error(`${(e as Error).message}\nlast conditions: ${conds}`);
+    throw new Error(`${(e as Error).message}\nlast conditions: ${conds}`, { cause: e });
   }
 }
 

@@ -65,7 +65,7 @@ export async function startV2(name: string, o: V2Options = {}): Promise<V2> {
   } catch (e) {
     const diag = cp.diagnostics();
     await cp.stop();
-    throw new Error(`${(e as Error).message}\n${diag}`);
+    throw new Error(`${(e as Error).message}\n${diag}`, { cause: e });
   }
 }
 
