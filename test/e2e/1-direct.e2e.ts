@@ -45,7 +45,9 @@ describe('scenario 1: v2 cluster-scoped XR, Direct', () => {
 
     expect([nsOf(route), nameOf(route)]).toEqual(['plana-odoo-18', 'acme']);
     expect(field(route, 'spec', 'hostnames')).toEqual(['acme.planapulse.app']);
-    expect((field(route, 'spec', 'parentRefs') as Obj[]).map((p) => [p['namespace'], p['name'], p['sectionName']])).toEqual([['plana-odoo', 'eg-gateway', 'https-app']]);
+    expect((field(route, 'spec', 'parentRefs') as Obj[]).map((p) => [p['namespace'], p['name'], p['sectionName']])).toEqual([
+      ['plana-odoo', 'eg-gateway', 'https-app'],
+    ]);
     expect([nsOf(cronJob), nameOf(cronJob)]).toEqual(['backup', 'backup-acme']);
     expect(field(cronJob, 'spec', 'timeZone')).toBe('Europe/Sofia');
     expect(nsOf(job)).toBe('crossplane-system');
@@ -57,9 +59,11 @@ describe('scenario 1: v2 cluster-scoped XR, Direct', () => {
       const owners = (meta(o)['ownerReferences'] as Obj[] | undefined) ?? [];
       expect(owners).toContainEqual(expect.objectContaining({ kind: 'PLANAClient', name: 'acme', uid, controller: true }));
     }
-    expect(resourceRefs(xr).map((r) => `${r.kind} ${r.namespace ?? ''}/${r.name}`).sort()).toEqual(
-      [`CronJob backup/backup-acme`, `HTTPRoute plana-odoo-18/acme`, `Job crossplane-system/${nameOf(job)}`].sort(),
-    );
+    expect(
+      resourceRefs(xr)
+        .map((r) => `${r.kind} ${r.namespace ?? ''}/${r.name}`)
+        .sort(),
+    ).toEqual([`CronJob backup/backup-acme`, `HTTPRoute plana-odoo-18/acme`, `Job crossplane-system/${nameOf(job)}`].sort());
   });
 
   it("shows the tenant's status and, before any controller has acted, why it is not ready", async () => {
@@ -114,7 +118,11 @@ describe('scenario 1: v2 cluster-scoped XR, Direct', () => {
     await env.admin.applyDoc(xrDoc);
     const { route, cronJob, job } = await composed('delta');
     expect(nsOf(route)).toBe('plana-odoo-19');
-    await playGateway(env.admin, nsOf(route), nameOf(route), { accepted: false, reason: 'NotAllowedByListeners', message: 'hostname not allowed' });
+    await playGateway(env.admin, nsOf(route), nameOf(route), {
+      accepted: false,
+      reason: 'NotAllowedByListeners',
+      message: 'hostname not allowed',
+    });
     await playJob(env.admin, nsOf(job), nameOf(job), 'Failed');
     // The CronJob ran an hour ago, but its last success is 30 h old: that run failed.
     await playCronJob(env.admin, nsOf(cronJob), nameOf(cronJob), 30, 1);
@@ -147,7 +155,12 @@ describe('scenario 1: v2 cluster-scoped XR, Direct', () => {
   it('has the API server refuse what the XRD forbids before the function ever sees it', async () => {
     await expect(env.admin.apply([join(EXAMPLES, 'xr-invalid.yaml')])).rejects.toThrow(/spec\.subdomain/);
     await expect(
-      env.admin.applyDoc({ apiVersion: 'planapulse.com/v1alpha1', kind: 'PLANAClient', metadata: { name: 'www' }, spec: { subdomain: 'www', projectId: 1, tier: 'pro' } }),
+      env.admin.applyDoc({
+        apiVersion: 'planapulse.com/v1alpha1',
+        kind: 'PLANAClient',
+        metadata: { name: 'www' },
+        spec: { subdomain: 'www', projectId: 1, tier: 'pro' },
+      }),
     ).rejects.toThrow(/subdomain is reserved for the platform/);
     expect(await env.admin.get(K.planaClient, undefined, 'evil')).toBeUndefined();
   });

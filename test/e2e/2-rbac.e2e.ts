@@ -67,7 +67,8 @@ describe("scenario 2: Crossplane with its chart's RBAC and examples/rbac.yaml, n
     const xr = await env.admin.mustGet(K.planaClient, undefined, 'gamma');
     expect(condition(xr, 'Synced')?.status).not.toBe('True');
     expect(condition(xr, 'Ready')?.status).not.toBe('True');
-    for (const k of [K.httpRoute, K.cronJob, K.job]) expect(await env.admin.list(k, undefined, 'crossplane.io/composite=gamma')).toEqual([]);
+    for (const k of [K.httpRoute, K.cronJob, K.job])
+      expect(await env.admin.list(k, undefined, 'crossplane.io/composite=gamma')).toEqual([]);
   });
 
   it('composes and reports the tenant once examples/rbac.yaml is applied as it stands', async () => {
@@ -80,17 +81,24 @@ describe("scenario 2: Crossplane with its chart's RBAC and examples/rbac.yaml, n
       await waitFor(`Crossplane allowed to create ${r}`, async () => ((await can(env.crossplane, 'create', g, r, ns)) ? true : undefined));
     }
     // The aggregated ClusterRole 'crossplane' now holds the examples' rules.
-    const resources = await waitFor('the examples\' rules in the aggregated ClusterRole crossplane', async () => {
+    const resources = await waitFor("the examples' rules in the aggregated ClusterRole crossplane", async () => {
       const agg = await env.admin.get(K.clusterRole, undefined, 'crossplane');
       const rs = ((agg?.['rules'] as Obj[] | undefined) ?? []).flatMap((r) => (r['resources'] as string[] | undefined) ?? []);
       return rs.includes('httproutes') ? rs : undefined;
     });
     expect(resources).toEqual(expect.arrayContaining(['httproutes', 'cronjobs', 'jobs']));
 
-    await waitConditions(env.admin, K.planaClient, undefined, 'gamma', [
-      { type: 'Synced', status: 'True' },
-      { type: 'RouteReady', status: 'False', reason: 'AwaitingGateway' },
-    ], 180_000);
+    await waitConditions(
+      env.admin,
+      K.planaClient,
+      undefined,
+      'gamma',
+      [
+        { type: 'Synced', status: 'True' },
+        { type: 'RouteReady', status: 'False', reason: 'AwaitingGateway' },
+      ],
+      180_000,
+    );
     const sel = 'crossplane.io/composite=gamma';
     expect((await env.admin.list(K.httpRoute, undefined, sel)).length).toBe(1);
     expect((await env.admin.list(K.cronJob, undefined, sel)).length).toBe(1);
@@ -107,7 +115,9 @@ describe("scenario 2: Crossplane with its chart's RBAC and examples/rbac.yaml, n
       .map((r) => ({ ...r, resources: r.resources.filter((x) => x !== resource) }))
       .filter((r) => r.resources.length > 0);
     await env.admin.applyDoc({ ...role, rules });
-    await waitFor(`aggregation to drop ${resource}`, async () => ((await can(env.crossplane, 'create', group, resource, ns)) ? undefined : true));
+    await waitFor(`aggregation to drop ${resource}`, async () =>
+      (await can(env.crossplane, 'create', group, resource, ns)) ? undefined : true,
+    );
     // A fresh tenant: Crossplane must create every object of it.
     const name = `no-${resource}`;
     await env.admin.applyDoc(tenant(name));

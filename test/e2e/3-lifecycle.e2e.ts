@@ -83,7 +83,10 @@ describe('scenario 3: lifecycle', () => {
       expect(rule['backendRefs'] ?? []).toEqual([]);
       const filters = (rule['filters'] as Obj[] | undefined) ?? [];
       expect(filters).toContainEqual(
-        expect.objectContaining({ type: 'RequestRedirect', requestRedirect: expect.objectContaining({ scheme: 'https', hostname: canonical, statusCode: 301 }) }),
+        expect.objectContaining({
+          type: 'RequestRedirect',
+          requestRedirect: expect.objectContaining({ scheme: 'https', hostname: canonical, statusCode: 301 }),
+        }),
       );
     }
   });
@@ -113,14 +116,22 @@ describe('scenario 3: lifecycle', () => {
       throw new Error(`${e.message}; routes now: ${JSON.stringify(o.routes.map((r) => `${nsOf(r)}/${nameOf(r)}`))}`);
     });
     // Crossplane deletes the old route in the foreground: it is gone once the garbage collector is done.
-    await waitFor('the v18 route to be gone', async () => ((await env.admin.get(K.httpRoute, 'plana-odoo-18', 'omega')) === undefined ? true : undefined), 60_000);
+    await waitFor(
+      'the v18 route to be gone',
+      async () => ((await env.admin.get(K.httpRoute, 'plana-odoo-18', 'omega')) === undefined ? true : undefined),
+      60_000,
+    );
 
     // The filestore Job mounts the version's claim: a new Job replaced the old one.
     await waitFor('the v18 filestore Job to be replaced', async () => {
       const o = await objectsOf('omega');
       return o.jobs.length === 1 && nameOf(o.jobs[0]!) !== nameOf(oldJob) ? true : undefined;
     });
-    await waitFor('the v18 filestore Job to be gone', async () => ((await env.admin.get(K.job, 'crossplane-system', nameOf(oldJob))) === undefined ? true : undefined), 60_000);
+    await waitFor(
+      'the v18 filestore Job to be gone',
+      async () => ((await env.admin.get(K.job, 'crossplane-system', nameOf(oldJob))) === undefined ? true : undefined),
+      60_000,
+    );
     void after;
 
     await settle('omega');
@@ -148,26 +159,44 @@ describe('scenario 3: lifecycle', () => {
     const theirs = await objectsOf('boreal');
     const keep = async (): Promise<string[]> => {
       const ns = (await env.admin.list(K.namespace)).map(nameOf);
-      const pvcs = [...(await env.admin.list(K.pvc, 'crossplane-system')), ...(await env.admin.list(K.pvc, 'backup'))].map((o) => `${nsOf(o)}/${nameOf(o)}`);
+      const pvcs = [...(await env.admin.list(K.pvc, 'crossplane-system')), ...(await env.admin.list(K.pvc, 'backup'))].map(
+        (o) => `${nsOf(o)}/${nameOf(o)}`,
+      );
       const secrets = (await env.admin.list(K.secret, 'backup')).map((o) => `${nsOf(o)}/${nameOf(o)}`);
       return [...ns.map((n) => `ns/${n}`), ...pvcs, ...secrets].sort();
     };
     const kept = await keep();
-    expect(kept).toEqual(expect.arrayContaining(['ns/plana-odoo-18', 'ns/plana-odoo-19', 'ns/backup', 'crossplane-system/odoo-filestore-19', 'backup/odoo-filestore-19', 'backup/pg01-backup', 'backup/sos-backup']));
+    expect(kept).toEqual(
+      expect.arrayContaining([
+        'ns/plana-odoo-18',
+        'ns/plana-odoo-19',
+        'ns/backup',
+        'crossplane-system/odoo-filestore-19',
+        'backup/odoo-filestore-19',
+        'backup/pg01-backup',
+        'backup/sos-backup',
+      ]),
+    );
 
     await env.admin.delete(K.planaClient, undefined, 'omega');
-    await waitFor('omega and its objects to be gone', async () => {
-      const xr = await env.admin.get(K.planaClient, undefined, 'omega');
-      const left = await objectsOf('omega');
-      return xr === undefined && left.routes.length + left.cronJobs.length + left.jobs.length === 0 ? true : undefined;
-    }, 60_000);
+    await waitFor(
+      'omega and its objects to be gone',
+      async () => {
+        const xr = await env.admin.get(K.planaClient, undefined, 'omega');
+        const left = await objectsOf('omega');
+        return xr === undefined && left.routes.length + left.cronJobs.length + left.jobs.length === 0 ? true : undefined;
+      },
+      60_000,
+    );
     for (const r of mine.routes) expect(await env.admin.get(K.httpRoute, nsOf(r), nameOf(r))).toBeUndefined();
     for (const c of mine.cronJobs) expect(await env.admin.get(K.cronJob, nsOf(c), nameOf(c))).toBeUndefined();
     for (const j of mine.jobs) expect(await env.admin.get(K.job, nsOf(j), nameOf(j))).toBeUndefined();
 
     expect(await keep()).toEqual(kept);
     const still = await objectsOf('boreal');
-    expect([...still.routes, ...still.cronJobs, ...still.jobs].map(uidOf).sort()).toEqual([...theirs.routes, ...theirs.cronJobs, ...theirs.jobs].map(uidOf).sort());
+    expect([...still.routes, ...still.cronJobs, ...still.jobs].map(uidOf).sort()).toEqual(
+      [...theirs.routes, ...theirs.cronJobs, ...theirs.jobs].map(uidOf).sort(),
+    );
     await waitConditions(env.admin, K.planaClient, undefined, 'boreal', [{ type: 'Ready', status: 'True' }]);
   });
 });

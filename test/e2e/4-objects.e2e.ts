@@ -26,10 +26,14 @@ async function realObjects(kube: Kube, subdomain: string): Promise<{ route?: Obj
 }
 
 async function playAll(kube: Kube, subdomain: string): Promise<void> {
-  const o = await waitFor(`${subdomain}'s real HTTPRoute, CronJob and Job (created by provider-kubernetes)`, async () => {
-    const r = await realObjects(kube, subdomain);
-    return r.route && r.cronJob && r.job ? r : undefined;
-  }, 90_000);
+  const o = await waitFor(
+    `${subdomain}'s real HTTPRoute, CronJob and Job (created by provider-kubernetes)`,
+    async () => {
+      const r = await realObjects(kube, subdomain);
+      return r.route && r.cronJob && r.job ? r : undefined;
+    },
+    90_000,
+  );
   await playGateway(kube, 'plana-odoo-18', subdomain);
   await playJob(kube, 'crossplane-system', nameOf(o.job!), 'Complete');
 }
@@ -42,10 +46,16 @@ async function playAll(kube: Kube, subdomain: string): Promise<void> {
  */
 async function waitObjectsReady(kube: Kube, kind: Kind, namespace?: string): Promise<void> {
   let last: Obj[] = [];
-  await waitFor('every Object Synced=True and Ready=True (provider-kubernetes)', async () => {
-    last = await kube.list(kind, namespace);
-    return last.length === 3 && last.every((o) => condition(o, 'Synced')?.status === 'True' && condition(o, 'Ready')?.status === 'True') ? true : undefined;
-  }, 60_000).catch((e: Error) => {
+  await waitFor(
+    'every Object Synced=True and Ready=True (provider-kubernetes)',
+    async () => {
+      last = await kube.list(kind, namespace);
+      return last.length === 3 && last.every((o) => condition(o, 'Synced')?.status === 'True' && condition(o, 'Ready')?.status === 'True')
+        ? true
+        : undefined;
+    },
+    60_000,
+  ).catch((e: Error) => {
     const seen = last.map((o) => `${nameOf(o)}: ${JSON.stringify(field(o, 'status', 'conditions'))}`).join('\n');
     throw new Error(`${e.message}\n${seen}`);
   });
@@ -53,7 +63,9 @@ async function waitObjectsReady(kube: Kube, kind: Kind, namespace?: string): Pro
 
 /** Namespaces, claims and Secrets the README lists as prerequisites: deletion must leave them. */
 async function data(kube: Kube): Promise<string[]> {
-  const pvcs = [...(await kube.list(K.pvc, 'crossplane-system')), ...(await kube.list(K.pvc, 'backup'))].map((o) => `pvc/${String(meta(o)['namespace'])}/${nameOf(o)}`);
+  const pvcs = [...(await kube.list(K.pvc, 'crossplane-system')), ...(await kube.list(K.pvc, 'backup'))].map(
+    (o) => `pvc/${String(meta(o)['namespace'])}/${nameOf(o)}`,
+  );
   const secrets = (await kube.list(K.secret, 'backup')).map((o) => `secret/${nameOf(o)}`);
   const ns = (await kube.list(K.namespace)).map((o) => `ns/${nameOf(o)}`);
   return [...pvcs, ...secrets, ...ns].sort();
@@ -92,7 +104,12 @@ describe('scenario 4a: a namespaced v2 PLANAClient through namespaced Objects', 
           apiVersion: 'kubernetes.m.crossplane.io/v1alpha1',
           kind: 'ClusterProviderConfig',
           metadata: { name: 'default' },
-          spec: { credentials: { source: 'Secret', secretRef: { namespace: 'crossplane-system', name: 'provider-kubernetes-kubeconfig', key: 'kubeconfig' } } },
+          spec: {
+            credentials: {
+              source: 'Secret',
+              secretRef: { namespace: 'crossplane-system', name: 'provider-kubernetes-kubeconfig', key: 'kubeconfig' },
+            },
+          },
         });
       },
     });
@@ -110,11 +127,18 @@ describe('scenario 4a: a namespaced v2 PLANAClient through namespaced Objects', 
     expect(objects.map((o) => field(o, 'spec', 'forProvider', 'manifest', 'kind')).sort()).toEqual(['CronJob', 'HTTPRoute', 'Job']);
     const xr = await env.admin.mustGet(K.planaClientNs, 'crossplane-system', 'acme');
     await playAll(env.admin, 'acme');
-    await waitConditions(env.admin, K.planaClientNs, 'crossplane-system', 'acme', [
-      { type: 'Ready', status: 'True' },
-      { type: 'RouteReady', status: 'True' },
-      { type: 'FilestoreReady', status: 'True' },
-    ], 120_000);
+    await waitConditions(
+      env.admin,
+      K.planaClientNs,
+      'crossplane-system',
+      'acme',
+      [
+        { type: 'Ready', status: 'True' },
+        { type: 'RouteReady', status: 'True' },
+        { type: 'FilestoreReady', status: 'True' },
+      ],
+      120_000,
+    );
     await waitObjectsReady(env.admin, K.objectNs, 'crossplane-system');
     // The real objects are provider-kubernetes's, made from the Objects' manifests: each carries
     // the XR's UID (the ownership label) and no owner reference to the Object or the XR.
@@ -125,7 +149,7 @@ describe('scenario 4a: a namespaced v2 PLANAClient through namespaced Objects', 
     expect(field(real.route, 'spec', 'hostnames')).toEqual(['acme.planapulse.app']);
   });
 
-  it('a tenant of the same name in another namespace can neither take acme\'s objects nor delete them', async () => {
+  it("a tenant of the same name in another namespace can neither take acme's objects nor delete them", async () => {
     const before = await fingerprint(env.admin, 'acme');
     await env.admin.applyDoc({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'rivals' } });
     const rival = {
@@ -136,13 +160,26 @@ describe('scenario 4a: a namespaced v2 PLANAClient through namespaced Objects', 
     };
     await env.admin.applyDoc(rival);
     // A namespace the Composition does not list holds no tenants at all.
-    await waitConditions(env.admin, K.planaClientNs, 'rivals', 'acme', [{ type: 'Synced', status: 'False', message: 'input.tenants.namespaces' }]);
+    await waitConditions(env.admin, K.planaClientNs, 'rivals', 'acme', [
+      { type: 'Synced', status: 'False', message: 'input.tenants.namespaces' },
+    ]);
     // Listed too (two teams' namespaces): the function finds acme's route, CronJob and Job
     // through Crossplane, each with acme's UID, and refuses them all (ResourceConflict).
     await env.admin.applyDoc(compositionAllowing(['crossplane-system', 'rivals']));
-    const refused = await waitConditions(env.admin, K.planaClientNs, 'rivals', 'acme', [
-      { type: 'Synced', status: 'False', message: 'HTTPRoute plana-odoo-18/acme already exists and belongs to the tenant whose XR has UID' },
-    ], 120_000);
+    const refused = await waitConditions(
+      env.admin,
+      K.planaClientNs,
+      'rivals',
+      'acme',
+      [
+        {
+          type: 'Synced',
+          status: 'False',
+          message: 'HTTPRoute plana-odoo-18/acme already exists and belongs to the tenant whose XR has UID',
+        },
+      ],
+      120_000,
+    );
     const msg = condition(refused, 'Synced')?.message ?? '';
     expect(msg).toContain('CronJob backup/backup-acme already exists');
     expect(msg).toMatch(/Job crossplane-system\/filestore-acme-[0-9a-f]+ already exists/);
@@ -152,7 +189,11 @@ describe('scenario 4a: a namespaced v2 PLANAClient through namespaced Objects', 
     expect(await fingerprint(env.admin, 'acme')).toEqual(before);
 
     await env.admin.delete(K.planaClientNs, 'rivals', 'acme');
-    await waitFor('the rival XR to be gone', async () => ((await env.admin.get(K.planaClientNs, 'rivals', 'acme')) === undefined ? true : undefined), 60_000);
+    await waitFor(
+      'the rival XR to be gone',
+      async () => ((await env.admin.get(K.planaClientNs, 'rivals', 'acme')) === undefined ? true : undefined),
+      60_000,
+    );
     await new Promise((r) => setTimeout(r, 6_000));
     expect(await fingerprint(env.admin, 'acme')).toEqual(before);
     await waitConditions(env.admin, K.planaClientNs, 'crossplane-system', 'acme', [{ type: 'Ready', status: 'True' }]);
@@ -162,12 +203,16 @@ describe('scenario 4a: a namespaced v2 PLANAClient through namespaced Objects', 
     expect(await fingerprint(env.admin, 'acme')).not.toContain('missing');
     const kept = await data(env.admin);
     await env.admin.delete(K.planaClientNs, 'crossplane-system', 'acme');
-    await waitFor('acme, its Objects and its real objects to be gone', async () => {
-      const xr = await env.admin.get(K.planaClientNs, 'crossplane-system', 'acme');
-      const objs = await env.admin.list(K.objectNs, 'crossplane-system', 'crossplane.io/composite=acme');
-      const real = await realObjects(env.admin, 'acme');
-      return xr === undefined && objs.length === 0 && !real.route && !real.cronJob && !real.job ? true : undefined;
-    }, 120_000);
+    await waitFor(
+      'acme, its Objects and its real objects to be gone',
+      async () => {
+        const xr = await env.admin.get(K.planaClientNs, 'crossplane-system', 'acme');
+        const objs = await env.admin.list(K.objectNs, 'crossplane-system', 'crossplane.io/composite=acme');
+        const real = await realObjects(env.admin, 'acme');
+        return xr === undefined && objs.length === 0 && !real.route && !real.cronJob && !real.job ? true : undefined;
+      },
+      120_000,
+    );
     expect(await data(env.admin)).toEqual(kept);
   });
 });
@@ -178,7 +223,8 @@ describe('scenario 4b: a Crossplane v1.20 claim through cluster-scoped Objects',
     cp = new ControlPlane({ name: 'objects-v1' });
     try {
       const t = cp.tools;
-      if (!t.crossplaneV1 || !t.crossplaneV1Crds || !t.providerKubernetesCrds) throw new Error('Crossplane v1 or provider-kubernetes is not installed: scripts/install-e2e-tools.sh');
+      if (!t.crossplaneV1 || !t.crossplaneV1Crds || !t.providerKubernetesCrds)
+        throw new Error('Crossplane v1 or provider-kubernetes is not installed: scripts/install-e2e-tools.sh');
       await cp.start();
       await cp.installCrossplaneRbac(true);
       await cp.applyCrds(t.gatewayApiCrds);
@@ -197,7 +243,12 @@ describe('scenario 4b: a Crossplane v1.20 claim through cluster-scoped Objects',
         apiVersion: 'kubernetes.crossplane.io/v1alpha1',
         kind: 'ProviderConfig',
         metadata: { name: 'default' },
-        spec: { credentials: { source: 'Secret', secretRef: { namespace: 'crossplane-system', name: 'provider-kubernetes-kubeconfig', key: 'kubeconfig' } } },
+        spec: {
+          credentials: {
+            source: 'Secret',
+            secretRef: { namespace: 'crossplane-system', name: 'provider-kubernetes-kubeconfig', key: 'kubeconfig' },
+          },
+        },
       });
       await cp.startControllerManager();
     } catch (e) {
@@ -230,16 +281,23 @@ describe('scenario 4b: a Crossplane v1.20 claim through cluster-scoped Objects',
       const c = await cp.admin.get(claimKind, 'sales', 'acme');
       throw new Error(`${e.message}\nclaim conditions: ${JSON.stringify(field(c, 'status', 'conditions'))}`);
     });
-    await waitConditions(cp.admin, claimKind, 'sales', 'acme', [
-      { type: 'Ready', status: 'True' },
-      { type: 'RouteReady', status: 'True' },
-    ], 120_000);
+    await waitConditions(
+      cp.admin,
+      claimKind,
+      'sales',
+      'acme',
+      [
+        { type: 'Ready', status: 'True' },
+        { type: 'RouteReady', status: 'True' },
+      ],
+      120_000,
+    );
     const objects = await cp.admin.list(K.object);
     expect(objects.map((o) => field(o, 'spec', 'forProvider', 'manifest', 'kind')).sort()).toEqual(['CronJob', 'HTTPRoute', 'Job']);
     await waitObjectsReady(cp.admin, K.object);
   });
 
-  it('a claim acme in another namespace (marketing) cannot take sales/acme\'s Objects or objects', async () => {
+  it("a claim acme in another namespace (marketing) cannot take sales/acme's Objects or objects", async () => {
     const before = await fingerprint(cp.admin, 'acme');
     const salesXr = String(field(await cp.admin.mustGet(claimKind, 'sales', 'acme'), 'spec', 'resourceRef', 'name'));
     await cp.admin.applyDoc({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'marketing' } });
@@ -259,9 +317,23 @@ describe('scenario 4b: a Crossplane v1.20 claim through cluster-scoped Objects',
     // ownership check sees none of acme's namespaced objects and composes the same Objects. What
     // stops the takeover is the Objects' cluster-wide names: the second composite's apply would
     // add a second controller reference, and the API server refuses it.
-    await waitConditions(cp.admin, K.planaClient, undefined, xrName, [{ type: 'Synced', status: 'False' }, { type: 'Ready', status: 'False' }], 120_000);
-    const events = (await cp.admin.list(K.event, 'default')).filter((e) => field(e, 'involvedObject', 'name') === xrName).map((e) => String(e['message']));
-    expect(events.join('\n')).toMatch(/Object\.kubernetes\.crossplane\.io "plana-acme-route-[0-9a-f]+" is invalid: metadata\.ownerReferences.*Only one reference can have Controller set to true/);
+    await waitConditions(
+      cp.admin,
+      K.planaClient,
+      undefined,
+      xrName,
+      [
+        { type: 'Synced', status: 'False' },
+        { type: 'Ready', status: 'False' },
+      ],
+      120_000,
+    );
+    const events = (await cp.admin.list(K.event, 'default'))
+      .filter((e) => field(e, 'involvedObject', 'name') === xrName)
+      .map((e) => String(e['message']));
+    expect(events.join('\n')).toMatch(
+      /Object\.kubernetes\.crossplane\.io "plana-acme-route-[0-9a-f]+" is invalid: metadata\.ownerReferences.*Only one reference can have Controller set to true/,
+    );
     for (const o of await cp.admin.list(K.object)) {
       expect((meta(o)['ownerReferences'] as Obj[]).map((r) => r['name'])).toEqual([salesXr]);
     }
@@ -269,8 +341,15 @@ describe('scenario 4b: a Crossplane v1.20 claim through cluster-scoped Objects',
     expect(await fingerprint(cp.admin, 'acme')).toEqual(before);
 
     await cp.admin.delete(claimKind, 'marketing', 'acme');
-    await waitFor('marketing/acme and its composite to be gone', async () =>
-      (await cp.admin.get(claimKind, 'marketing', 'acme')) === undefined && (await cp.admin.get(K.planaClient, undefined, xrName)) === undefined ? true : undefined, 90_000);
+    await waitFor(
+      'marketing/acme and its composite to be gone',
+      async () =>
+        (await cp.admin.get(claimKind, 'marketing', 'acme')) === undefined &&
+        (await cp.admin.get(K.planaClient, undefined, xrName)) === undefined
+          ? true
+          : undefined,
+      90_000,
+    );
     await new Promise((r) => setTimeout(r, 6_000));
     expect(await fingerprint(cp.admin, 'acme')).toEqual(before);
     expect((await cp.admin.list(K.object)).length).toBe(3);
@@ -281,13 +360,16 @@ describe('scenario 4b: a Crossplane v1.20 claim through cluster-scoped Objects',
     expect(await fingerprint(cp.admin, 'acme')).not.toContain('missing');
     const kept = await data(cp.admin);
     await cp.admin.delete(claimKind, 'sales', 'acme');
-    await waitFor('the claim, its Objects and the real objects to be gone', async () => {
-      const c = await cp.admin.get(claimKind, 'sales', 'acme');
-      const objs = await cp.admin.list(K.object);
-      const real = await realObjects(cp.admin, 'acme');
-      return c === undefined && objs.length === 0 && !real.route && !real.cronJob && !real.job ? true : undefined;
-    }, 120_000);
+    await waitFor(
+      'the claim, its Objects and the real objects to be gone',
+      async () => {
+        const c = await cp.admin.get(claimKind, 'sales', 'acme');
+        const objs = await cp.admin.list(K.object);
+        const real = await realObjects(cp.admin, 'acme');
+        return c === undefined && objs.length === 0 && !real.route && !real.cronJob && !real.job ? true : undefined;
+      },
+      120_000,
+    );
     expect(await data(cp.admin)).toEqual(kept);
   });
 });
-

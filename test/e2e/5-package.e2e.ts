@@ -52,11 +52,18 @@ beforeAll(async () => {
   cp.spawn('registry', registry, ['serve', join(dir, 'config.yml')]);
   ref = `127.0.0.1:${port}/plana/function-plana-tenant:v0.1.0`;
   // The real CLI pushes the package; it trusts the registry through SSL_CERT_FILE.
-  await waitFor('the package to be pushed to the registry', async () => {
-    cp.assertRunning('registry');
-    await run(cli, ['xpkg', 'push', '--package-files', XPKG, ref], { env: { PATH: process.env['PATH'] ?? '', HOME: cp.dir, SSL_CERT_FILE: registryPki.ca } });
-    return true;
-  }, 60_000, 1000);
+  await waitFor(
+    'the package to be pushed to the registry',
+    async () => {
+      cp.assertRunning('registry');
+      await run(cli, ['xpkg', 'push', '--package-files', XPKG, ref], {
+        env: { PATH: process.env['PATH'] ?? '', HOME: cp.dir, SSL_CERT_FILE: registryPki.ca },
+      });
+      return true;
+    },
+    60_000,
+    1000,
+  );
 }, 420_000);
 
 afterAll(async () => {
@@ -67,11 +74,20 @@ afterAll(async () => {
 
 describe('scenario 5: the xpkg installed by Crossplane from a registry on loopback (External runtime)', () => {
   it('the package manager pulls the package, reads crossplane.yaml and makes an Active revision', async () => {
-    await env.admin.applyDoc({ apiVersion: 'pkg.crossplane.io/v1', kind: 'Function', metadata: { name: FUNCTION_NAME }, spec: { package: ref } });
-    const rev = await waitFor('a FunctionRevision for the package', async () => {
-      const l = await env.admin.list(K.functionRevision, undefined, `pkg.crossplane.io/package=${FUNCTION_NAME}`);
-      return l.length === 1 ? l[0] : undefined;
-    }, 120_000).catch(async (e: Error) => {
+    await env.admin.applyDoc({
+      apiVersion: 'pkg.crossplane.io/v1',
+      kind: 'Function',
+      metadata: { name: FUNCTION_NAME },
+      spec: { package: ref },
+    });
+    const rev = await waitFor(
+      'a FunctionRevision for the package',
+      async () => {
+        const l = await env.admin.list(K.functionRevision, undefined, `pkg.crossplane.io/package=${FUNCTION_NAME}`);
+        return l.length === 1 ? l[0] : undefined;
+      },
+      120_000,
+    ).catch(async (e: Error) => {
       const fn = await env.admin.get(K.function, undefined, FUNCTION_NAME);
       throw new Error(`${e.message}\nFunction conditions: ${JSON.stringify(field(fn, 'status', 'conditions'))}`);
     });
@@ -85,10 +101,17 @@ describe('scenario 5: the xpkg installed by Crossplane from a registry on loopba
     // the suite does not play, would take over: the webhook TLS Secret for the package's objects.
     const name = meta(rev)['name'] as string;
     let last: ReturnType<typeof condition>;
-    await waitFor('the revision past the package checks (RevisionHealthy)', async () => {
-      last = condition(await env.admin.get(K.functionRevision, undefined, name), 'RevisionHealthy');
-      return last?.status === 'True' || (last?.message ?? '').includes("waiting for package runtime controller to set revision's webhook TLS secret") ? true : undefined;
-    }, 60_000).catch((e: Error) => {
+    await waitFor(
+      'the revision past the package checks (RevisionHealthy)',
+      async () => {
+        last = condition(await env.admin.get(K.functionRevision, undefined, name), 'RevisionHealthy');
+        return last?.status === 'True' ||
+          (last?.message ?? '').includes("waiting for package runtime controller to set revision's webhook TLS secret")
+          ? true
+          : undefined;
+      },
+      60_000,
+    ).catch((e: Error) => {
       throw new Error(`${e.message}\nRevisionHealthy: ${JSON.stringify(last)}`);
     });
   });
@@ -102,9 +125,9 @@ describe('scenario 5: the xpkg installed by Crossplane from a registry on loopba
     // only cost 60 s per run. Crossplane calls whatever endpoint the Active revision names.
 
     await applyExample(env.admin, join(EXAMPLES, 'xr.yaml'));
-    const route = await waitFor('acme\'s HTTPRoute', () => env.admin.get(K.httpRoute, 'plana-odoo-18', 'acme'), 90_000);
+    const route = await waitFor("acme's HTTPRoute", () => env.admin.get(K.httpRoute, 'plana-odoo-18', 'acme'), 90_000);
     await playGateway(env.admin, 'plana-odoo-18', 'acme');
-    const jobs = await waitFor('acme\'s Job', async () => {
+    const jobs = await waitFor("acme's Job", async () => {
       const l = await env.admin.list(K.job, 'crossplane-system', 'crossplane.io/composite=acme');
       return l.length === 1 ? l : undefined;
     });
@@ -114,13 +137,27 @@ describe('scenario 5: the xpkg installed by Crossplane from a registry on loopba
     void route;
   });
 
-  it('accepts the production deployment (examples/production/: Function, DeploymentRuntimeConfig, PodDisruptionBudget) against Crossplane\'s real CRDs, and refuses a broken one', async () => {
+  it("accepts the production deployment (examples/production/: Function, DeploymentRuntimeConfig, PodDisruptionBudget) against Crossplane's real CRDs, and refuses a broken one", async () => {
     // A server-side dry run: the API server validates and admits each object, nothing is stored.
-    const out = await env.admin.kubectl(['apply', '--server-side', '--force-conflicts', '--dry-run=server', '-f', join(EXAMPLES, 'production')]);
+    const out = await env.admin.kubectl([
+      'apply',
+      '--server-side',
+      '--force-conflicts',
+      '--dry-run=server',
+      '-f',
+      join(EXAMPLES, 'production'),
+    ]);
     for (const kind of ['function.pkg.crossplane.io', 'deploymentruntimeconfig.pkg.crossplane.io', 'poddisruptionbudget.policy']) {
       expect(out).toContain(`${kind}/function-plana-tenant serverside-applied (server dry run)`);
     }
-    const broken = { apiVersion: 'pkg.crossplane.io/v1beta1', kind: 'DeploymentRuntimeConfig', metadata: { name: 'broken' }, spec: { deploymentTemplate: { spec: { replicas: 'two' } } } };
-    await expect(env.admin.kubectl(['apply', '--server-side', '--dry-run=server', '-f', '-'], JSON.stringify(broken))).rejects.toThrow(/replicas/);
+    const broken = {
+      apiVersion: 'pkg.crossplane.io/v1beta1',
+      kind: 'DeploymentRuntimeConfig',
+      metadata: { name: 'broken' },
+      spec: { deploymentTemplate: { spec: { replicas: 'two' } } },
+    };
+    await expect(env.admin.kubectl(['apply', '--server-side', '--dry-run=server', '-f', '-'], JSON.stringify(broken))).rejects.toThrow(
+      /replicas/,
+    );
   });
 });

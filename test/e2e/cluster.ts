@@ -10,7 +10,19 @@
  * (SIGTERM, then SIGKILL) when its scenario ends.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, createWriteStream, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  createWriteStream,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -42,7 +54,9 @@ export function tools(): Tools {
   const need = (name: string): string => {
     const v = process.env[name];
     if (v === undefined || v === '' || !existsSync(v)) {
-      throw new Error(`${name} is not set or does not exist (${v ?? 'unset'}): run the suite with npm run e2e (scripts/e2e.sh installs and exports the tools)`);
+      throw new Error(
+        `${name} is not set or does not exist (${v ?? 'unset'}): run the suite with npm run e2e (scripts/e2e.sh installs and exports the tools)`,
+      );
     }
     return v;
   };
@@ -85,7 +99,13 @@ interface Proc {
 /** Every process of every control plane of this run: the last-resort stop on exit. */
 const live = new Set<Proc>();
 process.once('exit', () => {
-  for (const p of live) if (p.child.pid !== undefined) try { process.kill(p.child.pid, 'SIGKILL'); } catch { /* already gone */ }
+  for (const p of live)
+    if (p.child.pid !== undefined)
+      try {
+        process.kill(p.child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
 });
 
 function tail(file: string, lines = 40): string {
@@ -115,9 +135,25 @@ export class Pki {
   ) {
     mkdirSync(dir, { recursive: true });
     openssl(dir, [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-      '-subj', `/CN=${name}`, '-keyout', 'ca.key', '-out', 'ca.crt',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
     ]);
   }
 
@@ -138,8 +174,37 @@ export class Pki {
         '',
       ].join('\n'),
     );
-    openssl(this.dir, ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', subject, '-keyout', `${name}.key`, '-out', `${name}.csr`]);
-    openssl(this.dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', ext, '-out', `${name}.crt`]);
+    openssl(this.dir, [
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-subj',
+      subject,
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+    ]);
+    openssl(this.dir, [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      ext,
+      '-out',
+      `${name}.crt`,
+    ]);
     return { cert: join(this.dir, `${name}.crt`), key: join(this.dir, `${name}.key`) };
   }
 
@@ -249,7 +314,15 @@ export class ControlPlane {
   constructor(readonly opts: ControlPlaneOptions) {
     this.tools = tools();
     const base = (portBase += 20);
-    this.ports = { etcd: base, etcdPeer: base + 1, apiserver: base + 2, fn: base + 3, xpMetrics: base + 4, xpHealth: base + 5, free: base + 10 };
+    this.ports = {
+      etcd: base,
+      etcdPeer: base + 1,
+      apiserver: base + 2,
+      fn: base + 3,
+      xpMetrics: base + 4,
+      xpHealth: base + 5,
+      free: base + 10,
+    };
     this.dir = mkdtempSync(join(process.env['E2E_RUN_DIR'] ?? tmpdir(), `e2e-${opts.name}-`));
   }
 
@@ -286,7 +359,13 @@ export class ControlPlane {
    * nothing in that namespace is reachable from outside it. The relay holds the namespace; the
    * program joins it with nsenter (which execs), so both are stopped by their own PIDs.
    */
-  async spawnInOwnNetns(name: string, bin: string, args: readonly string[], env: Record<string, string>, ports: readonly number[]): Promise<Proc> {
+  async spawnInOwnNetns(
+    name: string,
+    bin: string,
+    args: readonly string[],
+    env: Record<string, string>,
+    ports: readonly number[],
+  ): Promise<Proc> {
     const relayName = `${name}-netns`;
     const specs: string[] = [];
     for (const port of ports) {
@@ -299,7 +378,13 @@ export class ControlPlane {
       this.relays.push(server);
       specs.push(`${port}=${socket}`);
     }
-    const relay = this.spawn(relayName, 'unshare', ['--net', '--', process.execPath, join(REPO, 'test', 'e2e', 'netns-relay.mjs'), ...specs]);
+    const relay = this.spawn(relayName, 'unshare', [
+      '--net',
+      '--',
+      process.execPath,
+      join(REPO, 'test', 'e2e', 'netns-relay.mjs'),
+      ...specs,
+    ]);
     await waitFor(
       `${relayName} to listen`,
       () => {
@@ -395,7 +480,13 @@ export class ControlPlane {
       '--profiling=false',
       '--endpoint-reconciler-type=none',
     ]);
-    const adminCreds: Credentials = { server: this.server, ca: pki.ca, cert: admin.cert, key: admin.key, kubeconfig: join(d, 'admin.kubeconfig') };
+    const adminCreds: Credentials = {
+      server: this.server,
+      ca: pki.ca,
+      cert: admin.cert,
+      key: admin.key,
+      kubeconfig: join(d, 'admin.kubeconfig'),
+    };
     this.admin = new Kube(adminCreds, this.tools.kubectl);
     await waitFor(
       'kube-apiserver /readyz',
@@ -417,7 +508,10 @@ export class ControlPlane {
    * them through the status subresource.
    */
   async startControllerManager(): Promise<void> {
-    await this.spawnControllerManager('kube-controller-manager', '*,-job-controller,-cronjob-controller,-ttl-after-finished-controller,-clusterrole-aggregation-controller');
+    await this.spawnControllerManager(
+      'kube-controller-manager',
+      '*,-job-controller,-cronjob-controller,-ttl-after-finished-controller,-clusterrole-aggregation-controller',
+    );
   }
 
   /**
@@ -533,7 +627,12 @@ export class ControlPlane {
     const bundle = join(REPO, 'dist', 'function.mjs');
     if (!existsSync(bundle)) throw new Error(`${bundle} is missing: npm run build`);
     this.spawn('function', process.execPath, [bundle, `--tls-certs-dir=${serverTls}`, `--address=127.0.0.1:${this.ports.fn}`]);
-    await waitFor('the function to listen', async () => (this.assertRunning('function'), (await portOpen(this.ports.fn)) ? true : undefined), 30_000, 100);
+    await waitFor(
+      'the function to listen',
+      async () => (this.assertRunning('function'), (await portOpen(this.ports.fn)) ? true : undefined),
+      30_000,
+      100,
+    );
     return `127.0.0.1:${this.ports.fn}`;
   }
 
@@ -596,7 +695,8 @@ export class ControlPlane {
       'crossplane',
       bin,
       [
-        'core', 'start',
+        'core',
+        'start',
         `--package-runtime=${o.packageRuntime ?? 'External'}`,
         `--xpkg-cache-dir=${join(this.dir, 'xpkg-cache')}`,
         `--tls-client-certs-dir=${this.fnClientTls}`,
@@ -639,7 +739,9 @@ export class ControlPlane {
    * own, reaching the API server through a relay (spawnInOwnNetns).
    */
   async startRbacManager(sa: { file: string }, bin?: string): Promise<void> {
-    await this.spawnInOwnNetns('crossplane-rbac-manager', bin ?? this.tools.crossplane, ['rbac', 'start'], { KUBECONFIG: sa.file }, [this.ports.apiserver]);
+    await this.spawnInOwnNetns('crossplane-rbac-manager', bin ?? this.tools.crossplane, ['rbac', 'start'], { KUBECONFIG: sa.file }, [
+      this.ports.apiserver,
+    ]);
     await sleep(300);
     this.assertRunning('crossplane-rbac-manager');
   }
@@ -686,7 +788,10 @@ export class ControlPlane {
   async startProviderKubernetes(): Promise<void> {
     const bin = this.tools.providerKubernetes;
     if (bin === undefined) throw new Error('PROVIDER_KUBERNETES_BIN is not set: scripts/install-e2e-tools.sh provider-kubernetes');
-    await this.admin.apply([join(REPO, 'test', 'e2e', 'fixtures', 'provider-kubernetes-rbac.yaml'), join(REPO, 'examples', 'rbac-object-mode.yaml')]);
+    await this.admin.apply([
+      join(REPO, 'test', 'e2e', 'fixtures', 'provider-kubernetes-rbac.yaml'),
+      join(REPO, 'examples', 'rbac-object-mode.yaml'),
+    ]);
     const sa = await this.serviceAccountKubeconfig('crossplane-system', 'provider-kubernetes');
     await this.admin.applyDoc({
       apiVersion: 'v1',
@@ -717,7 +822,18 @@ export class ControlPlane {
 
   async stop(): Promise<void> {
     // The controllers first, the store last.
-    const order = ['crossplane', 'crossplane-rbac-manager', 'crossplane-rbac-manager-netns', 'provider-kubernetes', 'function', 'registry', 'kube-controller-manager', 'kube-controller-manager-aggregation', 'kube-apiserver', 'etcd'];
+    const order = [
+      'crossplane',
+      'crossplane-rbac-manager',
+      'crossplane-rbac-manager-netns',
+      'provider-kubernetes',
+      'function',
+      'registry',
+      'kube-controller-manager',
+      'kube-controller-manager-aggregation',
+      'kube-apiserver',
+      'etcd',
+    ];
     const names = [...this.procs.keys()].sort((a, b) => order.indexOf(a) - order.indexOf(b));
     for (const n of names) await this.stopProc(n);
     for (const r of this.relays.splice(0)) r.close();

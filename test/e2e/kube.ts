@@ -92,7 +92,14 @@ export class Kube {
     return new Promise((resolve, reject) => {
       const req = httpsRequest(
         url,
-        { method, headers, ca: this.ca, ...(this.cert ? { cert: this.cert } : {}), ...(this.key ? { key: this.key } : {}), timeout: 30_000 },
+        {
+          method,
+          headers,
+          ca: this.ca,
+          ...(this.cert ? { cert: this.cert } : {}),
+          ...(this.key ? { key: this.key } : {}),
+          timeout: 30_000,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));

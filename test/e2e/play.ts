@@ -29,7 +29,14 @@ export async function playGateway(
     controllerName: GATEWAY_CONTROLLER,
     conditions: [
       verdict.accepted
-        ? { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Route is accepted', observedGeneration: generation, lastTransitionTime: t }
+        ? {
+            type: 'Accepted',
+            status: 'True',
+            reason: 'Accepted',
+            message: 'Route is accepted',
+            observedGeneration: generation,
+            lastTransitionTime: t,
+          }
         : {
             type: 'Accepted',
             status: 'False',
@@ -39,8 +46,22 @@ export async function playGateway(
             lastTransitionTime: t,
           },
       verdict.resolved === false
-        ? { type: 'ResolvedRefs', status: 'False', reason: 'BackendNotFound', message: 'Service worker-odoo not found', observedGeneration: generation, lastTransitionTime: t }
-        : { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: 'Resolved all the Object references for the Route', observedGeneration: generation, lastTransitionTime: t },
+        ? {
+            type: 'ResolvedRefs',
+            status: 'False',
+            reason: 'BackendNotFound',
+            message: 'Service worker-odoo not found',
+            observedGeneration: generation,
+            lastTransitionTime: t,
+          }
+        : {
+            type: 'ResolvedRefs',
+            status: 'True',
+            reason: 'ResolvedRefs',
+            message: 'Resolved all the Object references for the Route',
+            observedGeneration: generation,
+            lastTransitionTime: t,
+          },
     ],
   }));
   return kube.patchStatus(K.httpRoute, namespace, name, { parents });
@@ -50,7 +71,13 @@ export async function playGateway(
  * The Job controller's final status (it is off in this control plane, and no pod runs): a
  * completed Job, or one that hit its backoff limit.
  */
-export async function playJob(kube: Kube, namespace: string, name: string, outcome: 'Complete' | 'Failed', kind: Kind = K.job): Promise<Obj> {
+export async function playJob(
+  kube: Kube,
+  namespace: string,
+  name: string,
+  outcome: 'Complete' | 'Failed',
+  kind: Kind = K.job,
+): Promise<Obj> {
   const start = hoursAgo(0.01);
   const t = now();
   const status =
@@ -63,8 +90,22 @@ export async function playJob(kube: Kube, namespace: string, name: string, outco
           terminating: 0,
           uncountedTerminatedPods: {},
           conditions: [
-            { type: 'SuccessCriteriaMet', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: t, lastTransitionTime: t },
-            { type: 'Complete', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: t, lastTransitionTime: t },
+            {
+              type: 'SuccessCriteriaMet',
+              status: 'True',
+              reason: 'CompletionsReached',
+              message: 'Reached expected number of succeeded pods',
+              lastProbeTime: t,
+              lastTransitionTime: t,
+            },
+            {
+              type: 'Complete',
+              status: 'True',
+              reason: 'CompletionsReached',
+              message: 'Reached expected number of succeeded pods',
+              lastProbeTime: t,
+              lastTransitionTime: t,
+            },
           ],
         }
       : {
@@ -74,8 +115,22 @@ export async function playJob(kube: Kube, namespace: string, name: string, outco
           terminating: 0,
           uncountedTerminatedPods: {},
           conditions: [
-            { type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: t, lastTransitionTime: t },
-            { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: t, lastTransitionTime: t },
+            {
+              type: 'FailureTarget',
+              status: 'True',
+              reason: 'BackoffLimitExceeded',
+              message: 'Job has reached the specified backoff limit',
+              lastProbeTime: t,
+              lastTransitionTime: t,
+            },
+            {
+              type: 'Failed',
+              status: 'True',
+              reason: 'BackoffLimitExceeded',
+              message: 'Job has reached the specified backoff limit',
+              lastProbeTime: t,
+              lastTransitionTime: t,
+            },
           ],
         };
   return kube.patchStatus(kind, namespace, name, status);
@@ -86,8 +141,17 @@ export async function playJob(kube: Kube, namespace: string, name: string, outco
  * run and lastSuccessfulTime when that run's Job completes, so a run that succeeded was scheduled
  * a little before its success (the default); a schedule after the last success is a run that failed.
  */
-export async function playCronJob(kube: Kube, namespace: string, name: string, lastSuccessHoursAgo: number, lastScheduleHoursAgo = lastSuccessHoursAgo + 0.05): Promise<Obj> {
-  return kube.patchStatus(K.cronJob, namespace, name, { lastScheduleTime: hoursAgo(lastScheduleHoursAgo), lastSuccessfulTime: hoursAgo(lastSuccessHoursAgo) });
+export async function playCronJob(
+  kube: Kube,
+  namespace: string,
+  name: string,
+  lastSuccessHoursAgo: number,
+  lastScheduleHoursAgo = lastSuccessHoursAgo + 0.05,
+): Promise<Obj> {
+  return kube.patchStatus(K.cronJob, namespace, name, {
+    lastScheduleTime: hoursAgo(lastScheduleHoursAgo),
+    lastSuccessfulTime: hoursAgo(lastSuccessHoursAgo),
+  });
 }
 
 export interface ExpectCondition {
@@ -99,7 +163,14 @@ export interface ExpectCondition {
 }
 
 /** Waits until the object shows every given condition; the timeout names what it last saw. */
-export async function waitConditions(kube: Kube, kind: Kind, namespace: string | undefined, name: string, want: readonly ExpectCondition[], timeoutMs = 90_000): Promise<Obj> {
+export async function waitConditions(
+  kube: Kube,
+  kind: Kind,
+  namespace: string | undefined,
+  name: string,
+  want: readonly ExpectCondition[],
+  timeoutMs = 90_000,
+): Promise<Obj> {
   let last: Obj | undefined;
   try {
     return await waitFor(
@@ -109,7 +180,12 @@ export async function waitConditions(kube: Kube, kind: Kind, namespace: string |
         if (last === undefined) return undefined;
         const ok = want.every((w) => {
           const c = condition(last, w.type);
-          return c !== undefined && c.status === w.status && (w.reason === undefined || c.reason === w.reason) && (w.message === undefined || (c.message ?? '').includes(w.message));
+          return (
+            c !== undefined &&
+            c.status === w.status &&
+            (w.reason === undefined || c.reason === w.reason) &&
+            (w.message === undefined || (c.message ?? '').includes(w.message))
+          );
         });
         return ok ? last : undefined;
       },
@@ -124,7 +200,10 @@ export async function waitConditions(kube: Kube, kind: Kind, namespace: string |
 
 /** The composed objects Crossplane records on a v2 XR (spec.crossplane.resourceRefs). */
 export function resourceRefs(xr: Obj): { apiVersion: string; kind: string; name: string; namespace?: string }[] {
-  return (field(xr, 'spec', 'crossplane', 'resourceRefs') as { apiVersion: string; kind: string; name: string; namespace?: string }[] | undefined) ?? [];
+  return (
+    (field(xr, 'spec', 'crossplane', 'resourceRefs') as
+      { apiVersion: string; kind: string; name: string; namespace?: string }[] | undefined) ?? []
+  );
 }
 
 /** Events about an object (Crossplane reports the function's Warning results as events). */

@@ -48,11 +48,17 @@ export async function startV2(name: string, o: V2Options = {}): Promise<V2> {
     const rbacManager = await cp.serviceAccountKubeconfig('crossplane-system', 'rbac-manager');
     if (o.functionRevision !== false) {
       const endpoint = await cp.startFunction();
-      await cp.startCrossplane(xp, { ...(o.crossplaneArgs ? { args: o.crossplaneArgs } : {}), ...(o.caBundle ? { caBundle: o.caBundle } : {}) });
+      await cp.startCrossplane(xp, {
+        ...(o.crossplaneArgs ? { args: o.crossplaneArgs } : {}),
+        ...(o.caBundle ? { caBundle: o.caBundle } : {}),
+      });
       await cp.registerFunctionRevision(endpoint);
     } else {
       await cp.startFunction();
-      await cp.startCrossplane(xp, { ...(o.crossplaneArgs ? { args: o.crossplaneArgs } : {}), ...(o.caBundle ? { caBundle: o.caBundle } : {}) });
+      await cp.startCrossplane(xp, {
+        ...(o.crossplaneArgs ? { args: o.crossplaneArgs } : {}),
+        ...(o.caBundle ? { caBundle: o.caBundle } : {}),
+      });
     }
     await cp.startRbacManager(rbacManager);
     await admin.apply([join(FIXTURES, 'prerequisites.yaml')]);
