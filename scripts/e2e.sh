@@ -3,7 +3,7 @@
 #
 #   scripts/e2e.sh [VITEST ARGS...]     e.g. scripts/e2e.sh test/e2e/1-direct.e2e.ts
 #
-# 1. Installs (or reuses, cached by version under .cache/) Crossplane core v2.3.4 and the
+# 1. Installs (or reuses, cached by version under .cache/) Crossplane v2 core and the
 #    Gateway API CRDs (scripts/install-tools.sh), etcd, kube-apiserver, kube-controller-manager,
 #    kubectl, provider-kubernetes, Crossplane v1 core and a registry (scripts/install-e2e-tools.sh).
 # 2. Builds the function bundle (dist/function.mjs), unless E2E_SKIP_BUILD=1.
@@ -13,13 +13,13 @@
 #    (--kill-child ends the namespace's first process; the rest die with it). Within the run,
 #    each scenario stops its own processes by PID.
 # E2E_KEEP=1 keeps each control plane's folder (logs, kubeconfigs) for a look afterwards.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SECONDS=0
 
-[[ $(id -u) -eq 0 ]] || { echo "e2e: needs root for unshare --net --pid (private namespaces)" >&2; exit 1; }
-command -v openssl >/dev/null || { echo "e2e: openssl is missing (apt-get install openssl)" >&2; exit 1; }
-command -v ip >/dev/null || { echo "e2e: ip is missing (apt-get install iproute2)" >&2; exit 1; }
+[[ $(id -u) -eq 0 ]] || die "needs root for unshare --net --pid (private namespaces)"
+command -v openssl >/dev/null || die "openssl is missing (apt-get install openssl)"
+command -v ip >/dev/null || die "ip is missing (apt-get install iproute2)"
 
 scripts/install-tools.sh crossplane core gateway-api
 scripts/install-e2e-tools.sh etcd kubernetes crossplane-crds provider-kubernetes crossplane-v1 registry
@@ -27,7 +27,7 @@ scripts/install-e2e-tools.sh etcd kubernetes crossplane-crds provider-kubernetes
 . .cache/tools/env.sh
 # shellcheck source=/dev/null
 . .cache/e2e/env.sh
-echo "[e2e] tools ready after ${SECONDS}s"
+log "tools ready after ${SECONDS}s"
 
 if [[ "${E2E_SKIP_BUILD:-}" != 1 ]]; then npm run build >/dev/null; fi
 # Scenario 5 installs the package itself; CI has built it by now (scripts/build-xpkg.sh).
@@ -41,5 +41,5 @@ unshare --net --pid --mount --fork --kill-child --mount-proc -- \
   bash -c 'ip link set lo up && node_modules/.bin/vitest run --config vitest.e2e.config.ts "$@"; exit $?' e2e "$@"
 rc=$?
 set -e
-echo "[e2e] suite took $((SECONDS - t))s (total ${SECONDS}s), exit ${rc}"
+log "suite took $((SECONDS - t))s (total ${SECONDS}s), exit ${rc}"
 exit "${rc}"

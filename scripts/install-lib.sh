@@ -1,13 +1,14 @@
 # shellcheck shell=bash
 # The installer library: sourced by the scripts that install pinned tools into .cache/
-# (install-tools.sh, install-backup-tools.sh, install-node.sh, the CRD cache of validate.sh;
-# install-e2e-tools.sh and install-bench-tools.sh through go-tools-lib.sh), which set cache_dir
+# (install-tools.sh, install-backup-tools.sh, install-node.sh, install-e2e-tools.sh,
+# install-bench-tools.sh, the CRD cache of validate.sh), which set cache_dir
 # before calling anything here. Builds on scripts/lib.sh (log, die, elapsed, versions), which it
 # sources.
 #
 #   installer_setup NAME   one run at a time (lock .lock-NAME in cache_dir), staging folders
 #                          (.tmp-NAME-*) that disappear unless renamed into place
 #   go_tools_setup NAME    the same, plus the Go build environment (needs go on PATH)
+#   env_export NAME VALUE [PATH]  an env file's export line, when PATH (default VALUE) exists
 #   want TOOL              true when TOOL is in the array 'selected' (the tools asked for)
 #   cached LABEL PATH      true when PATH exists (a finished install), saying so unless quiet=1
 #   new_tmp VAR LABEL      a fresh staging folder in the cache, its path stored in VAR
