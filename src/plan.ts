@@ -71,8 +71,6 @@ export interface BackupPlan {
   readonly labels: Labels;
   readonly time: BackupTime;
   readonly suspended: boolean;
-  /** `s3://{bucket}/{subdomain}/` */
-  readonly location: string;
   /** The key prefix under the bucket: `{subdomain}/`. */
   readonly prefix: string;
   /** What PGDATABASE names: the tenant's database. */
@@ -84,7 +82,6 @@ export interface BackupPlan {
   /** The directory that holds every tenant's filestore, as the pod sees it. */
   readonly filestoreRoot: string;
   readonly runAs: RunAs;
-  readonly retentionDays: number;
   /** The rest of the Input's backup block (image, secrets, limits, encryption). */
   readonly settings: Input['backup'];
 }
@@ -221,7 +218,6 @@ export function resolve(tenant: Tenant, input: Input): Plan {
   const filestoreRoot = input.odoo.filestoreSubPath === '' ? FILESTORE_MOUNT : `${FILESTORE_MOUNT}/${input.odoo.filestoreSubPath}`;
   const runAs = { uid: input.odoo.uid, gid: input.odoo.gid };
   const time = backupTime(tenant.projectId, input.backup.windowStartHour, input.backup.windowMinutes);
-  const location = `s3://${input.backup.bucket}/${tenant.subdomain}/`;
   const encryption = input.backup.encryption === 'None' ? 'none' : 'age';
 
   return {
@@ -249,7 +245,6 @@ export function resolve(tenant: Tenant, input: Input): Plan {
       labels: labels(tenant, 'backup'),
       time,
       suspended: tenant.backupSuspended,
-      location,
       prefix: `${tenant.subdomain}/`,
       database: tenant.database,
       databaseHost: input.database.host,
@@ -258,7 +253,6 @@ export function resolve(tenant: Tenant, input: Input): Plan {
       filestoreMount: FILESTORE_MOUNT,
       filestoreRoot,
       runAs,
-      retentionDays: RETENTION_DAYS[tenant.tier],
       settings: input.backup,
     },
     filestore: {
@@ -287,7 +281,7 @@ export function resolve(tenant: Tenant, input: Input): Plan {
         timeZone: input.backup.timeZone,
         // "none" only when the Input opts out explicitly (backup.encryption: None).
         encryption,
-        location,
+        location: `s3://${input.backup.bucket}/${tenant.subdomain}/`,
         retentionDays: RETENTION_DAYS[tenant.tier],
         ...(tenant.backupSuspended ? { suspended: true as const } : {}),
       },
