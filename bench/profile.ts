@@ -63,7 +63,7 @@ export function frameName(cf: CallFrame): string {
  * nearest library frame.
  */
 const OUR_PARTS = [
-  'jsonSafe',
+  'resolve',
   'buildFilestoreJob',
   'buildBackup',
   'buildRoute',
@@ -83,26 +83,25 @@ const OUR_PARTS = [
 // the generated one of older builds.
 const isRequestDecode = (cf: CallFrame): boolean =>
   cf.functionName === 'requestDeserialize' || (cf.functionName === 'decodeRequest' && /dist\/src\/grpc\/request\.js$/.test(cf.url));
-const isResponseEncode = (cf: CallFrame): boolean => cf.functionName === 'encode' && /dist\/src\/(grpc\/)?server\.js$/.test(cf.url);
+// Our own response encoder (src/grpc/wire.ts encodeResponse, called by the error boundary in
+// src/grpc/server.ts).
+const isResponseEncode = (cf: CallFrame): boolean => cf.functionName === 'encodeResponse' && /dist\/src\/grpc\/wire\.js$/.test(cf.url);
 const isRunFunction = (cf: CallFrame): boolean => cf.functionName === 'runFunction' && /dist\/src\/fn\.js$/.test(cf.url);
 const isOurs = (cf: CallFrame): boolean => /\/dist\/src\//.test(cf.url);
 
-function category(stack: readonly CallFrame[]): string {
+/** The exclusive category of one sample, its stack leaf first. */
+export function category(stack: readonly CallFrame[]): string {
   const leaf = stack[0];
   if (leaf === undefined) return 'other';
   if (leaf.functionName === '(garbage collector)') return 'garbage collector';
   if (leaf.functionName === '(program)') return '(program): V8 and native work not attributed to a JS function';
-  const struct = (cf: CallFrame): boolean => cf.url.includes('/protobuf/struct.js');
   if (stack.some(isRequestDecode)) {
-    if (stack.some(struct)) return 'request decode: google.protobuf.Struct (SDK, ts-proto)';
-    if (stack.some((cf) => /dist\/src\/grpc\/request\.js$/.test(cf.url))) return 'request decode: src/grpc/request.ts (our decoder)';
-    return 'request decode: other messages';
+    if (/dist\/src\/grpc\/request\.js$/.test(leaf.url)) return 'request decode: src/grpc/request.ts (our decoder)';
+    return 'request decode: Buffer, UTF-8 and other natives it calls';
   }
   if (stack.some(isResponseEncode)) {
-    if (stack.some((cf) => struct(cf) && cf.functionName === 'wrap')) return 'response encode: Struct.wrap (JS object → Struct message)';
-    if (stack.some(struct)) return 'response encode: Struct.encode (Struct message → bytes)';
-    if (stack.some((cf) => /dist\/src\/grpc\/wire\.js$/.test(cf.url))) return 'response encode: src/grpc/wire.ts (our encoder)';
-    return 'response encode: other messages, Buffer';
+    if (/dist\/src\/grpc\/wire\.js$/.test(leaf.url)) return 'response encode: src/grpc/wire.ts (our encoder)';
+    return 'response encode: Buffer and other natives it calls';
   }
   if (stack.some(isRunFunction)) {
     const part = stack.find((cf) => isOurs(cf) && (OUR_PARTS as readonly string[]).includes(cf.functionName));
@@ -120,7 +119,7 @@ function category(stack: readonly CallFrame[]): string {
 /** Inclusive figures for a few functions, to relate the categories to the code. */
 const INCLUSIVE: ReadonlyArray<readonly [string, (cf: CallFrame) => boolean]> = [
   ['RunFunctionRequest decode (src/grpc/request.ts decodeRequest)', isRequestDecode],
-  ['RunFunctionResponse encode (src/grpc/server.ts encode)', isResponseEncode],
+  ['RunFunctionResponse encode (src/grpc/wire.ts encodeResponse)', isResponseEncode],
   ['runFunction', isRunFunction],
   ['parseInput (its JSON.stringify cache key is inlined into it)', (cf) => cf.functionName === 'parseInput'],
   ['buildFilestoreJob (JSON.stringify and sha256 of the Job spec inlined into it)', (cf) => cf.functionName === 'buildFilestoreJob'],
