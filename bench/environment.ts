@@ -84,12 +84,12 @@ export function goBinaryVersion(bin: string): string {
   return existsSync(source) ? readFileSync(source, 'utf8').trim().replace(/\n/g, ', ') : bin;
 }
 
-/** bench/noop.ts bundled like dist/function.mjs (scripts/bundle.mjs), so both load alike. */
-export async function bundleNoop(root: string, out: string, log: (msg: string) => void): Promise<string> {
+/** bench/noop.ts or bench/replay.ts bundled like dist/function.mjs (scripts/bundle.mjs), so they load alike. */
+export async function bundleBench(root: string, name: 'noop' | 'replay', out: string, log: (msg: string) => void): Promise<string> {
   try {
     const esbuild = await import('esbuild');
     await esbuild.build({
-      entryPoints: [join(root, 'bench/noop.ts')],
+      entryPoints: [join(root, `bench/${name}.ts`)],
       outfile: out,
       bundle: true,
       platform: 'node',
@@ -100,7 +100,7 @@ export async function bundleNoop(root: string, out: string, log: (msg: string) =
     });
     return out;
   } catch (err) {
-    log(`cannot bundle bench/noop.ts (${String(err)}): using dist/bench/noop.js`);
-    return join(root, 'dist/bench/noop.js');
+    log(`cannot bundle bench/${name}.ts (${String(err)}): using dist/bench/${name}.js`);
+    return join(root, `dist/bench/${name}.js`);
   }
 }

@@ -24,7 +24,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleNoop, depVersion, goBinaryVersion, machine, packageVersion, pinSelf, sourceState, toolLookup } from './environment.js';
+import { bundleBench, depVersion, goBinaryVersion, machine, packageVersion, pinSelf, sourceState, toolLookup } from './environment.js';
 import { GO_TEMPLATING_COMPOSITION, goTemplatingComposition, type FairnessReport } from './fairness.js';
 import { FOREIGN_LIMIT, Guard, QUIET_BUSY, describeHiccups } from './guard.js';
 import type { Hiccups } from './hiccup.js';
@@ -117,7 +117,7 @@ async function measure(o: Options, outDir: string): Promise<void> {
   const goTemplatingBin = ids.includes('gotemplating') ? bin('FUNCTION_GO_TEMPLATING_BIN', 'function-go-templating') : '';
   const goSdkBin = ids.includes('gosdk') ? bin('BENCH_GOSDK_BIN', 'the Go SDK peer (bench/gosdk)') : '';
   const loadgenBin = bin('BENCH_LOADGEN_BIN', 'the load generator');
-  for (const f of ['dist/src/main.js', 'dist/bench/noop.js', 'dist/bench/hiccup.js']) {
+  for (const f of ['dist/src/main.js', 'dist/bench/noop.js', 'dist/bench/replay.js', 'dist/bench/hiccup.js']) {
     if (!existsSync(join(root, f))) throw new Error(`${f} missing: run npm run build && npm run bench:build`);
   }
   const work = join(root, '.cache/bench');
@@ -129,8 +129,9 @@ async function measure(o: Options, outDir: string): Promise<void> {
   for (const w of source.warnings) log(`warning: ${w}`);
 
   const oursEntry = existsSync(join(root, 'dist/function.mjs')) ? join(root, 'dist/function.mjs') : join(root, 'dist/src/main.js');
-  const noopEntry = ids.includes('noop') ? await bundleNoop(root, join(work, 'noop.mjs'), log) : '';
-  const all = competitors({ root, goTemplatingBin, goSdkBin, oursEntry, noopEntry });
+  const noopEntry = ids.includes('noop') ? await bundleBench(root, 'noop', join(work, 'noop.mjs'), log) : '';
+  const replayEntry = ids.includes('replay') ? await bundleBench(root, 'replay', join(work, 'replay.mjs'), log) : '';
+  const all = competitors({ root, goTemplatingBin, goSdkBin, oursEntry, noopEntry, replayEntry });
   log(`ours: ${oursEntry.replace(`${root}/`, '')}; competitors: ${ids.join(', ')}`);
   const lg = new LoadGen(loadgenBin, CLIENT_CORE);
   const guard = new Guard(root, SERVER_CORE, CLIENT_CORE, log, o.maxWaitSeconds);
@@ -222,6 +223,8 @@ async function benchmark(
     gotemplating: () => goBinaryVersion(bins.goTemplatingBin),
     noop: () =>
       `bench/noop.ts on our gRPC edge (${ctx.all.noop.args[0]?.replace(`${root}/`, '')}), Node ${process.version}, the same NODE_OPTIONS`,
+    replay: () =>
+      `bench/replay.ts, a diagnostic: our gRPC edge answering each request with ours' response to the first of its kind, not composing again (${ctx.all.replay.args[0]?.replace(`${root}/`, '')}), Node ${process.version}, the same NODE_OPTIONS`,
   };
   const partial: Omit<Results, 'goals'> = {
     date: new Date().toISOString(),

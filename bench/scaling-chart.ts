@@ -9,6 +9,7 @@ const COLORS: Readonly<Record<CompetitorId, { color: string; dash?: string; name
   gosdk: { color: '#2ca02c', name: 'Go SDK peer (function-sdk-go)' },
   gotemplating: { color: '#e8710a', name: 'function-go-templating' },
   noop: { color: '#777777', dash: '5,4', name: 'no-op (same Node stack)' },
+  replay: { color: '#9467bd', dash: '2,3', name: "replay (ours' response, not composed)" },
 };
 
 export function scalingChart(r: Results): string {

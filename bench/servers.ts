@@ -8,7 +8,7 @@ import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import type { InputKind } from './requests.js';
 
-export const COMPETITORS = ['ours', 'gosdk', 'gotemplating', 'noop'] as const;
+export const COMPETITORS = ['ours', 'gosdk', 'gotemplating', 'noop', 'replay'] as const;
 export type CompetitorId = (typeof COMPETITORS)[number];
 
 export interface Competitor {
@@ -32,6 +32,8 @@ export interface Paths {
   readonly oursEntry: string;
   /** bench/noop.ts bundled the same way, else dist/bench/noop.js. */
   readonly noopEntry: string;
+  /** bench/replay.ts bundled the same way, else dist/bench/replay.js. */
+  readonly replayEntry: string;
 }
 
 /**
@@ -82,6 +84,15 @@ export function competitors(paths: Paths): Record<CompetitorId, Competitor> {
       input: 'tenant',
       command: process.execPath,
       args: [paths.noopEntry, '--insecure'],
+      env: nodeEnv,
+      node: true,
+    },
+    replay: {
+      id: 'replay',
+      label: "replay (diagnostic: our edge sending ours' response without composing)",
+      input: 'tenant',
+      command: process.execPath,
+      args: [paths.replayEntry, '--insecure'],
       env: nodeEnv,
       node: true,
     },
