@@ -27,6 +27,11 @@ export interface Options {
   readonly maxWaitSeconds: number;
   /** Profile mode: seconds of load per scenario. */
   readonly profileSeconds: number;
+  /**
+   * NODE_OPTIONS for the Node servers instead of the image's (--node-options; to measure a flag's
+   * cost in memory, throughput and tail latency; such a run is partial).
+   */
+  readonly nodeOptions: string | undefined;
 }
 
 export class UsageError extends Error {}
@@ -47,6 +52,7 @@ const KNOWN = [
   'concurrency',
   'phases',
   'max-wait',
+  'node-options',
 ];
 
 export function parseOptions(argv: readonly string[], serverCore: number, clientCore: number): Options {
@@ -122,5 +128,6 @@ export function parseOptions(argv: readonly string[], serverCore: number, client
     phases: list('phases', PHASES, PHASES),
     maxWaitSeconds: option('max-wait') === '0' ? 0 : num('max-wait', 180),
     profileSeconds: num('duration', quick ? 2 : 10),
+    nodeOptions: option('node-options'),
   };
 }

@@ -2,19 +2,22 @@
  * The benchmark (issues 5 and 14): function-plana-tenant against the same function written by
  * hand in Go on function-sdk-go (bench/gosdk), against function-go-templating doing the same
  * work, and against a no-op on our own Node stack. Not a test: a command that measures and
- * writes bench/results/{results.json,results.md,scaling.svg}. See bench/README.md.
+ * writes bench/results/{results.json,results.md,scaling.svg} and the README's Benchmarks summary.
+ * See bench/README.md.
  *
- *   node dist/bench/run.js                 full run (about 15 minutes)
+ *   node dist/bench/run.js                 full run (about 25 minutes)
  *   node dist/bench/run.js --quick         smoke run (about a minute; writes .cache/bench/quick/)
  *   node dist/bench/run.js --profile       CPU profiles of ours under load → profile.md
  *   node dist/bench/run.js --write-composition   regenerate bench/go-templating-composition.yaml
- *   node dist/bench/run.js --rerender      results.md, scaling.svg and the goals again from results.json
+ *   node dist/bench/run.js --rerender      results.md, scaling.svg, the goals and the README summary again from results.json
  *
  * Options: --out=DIR, --reps=N, --duration=SECONDS, --warmup=SECONDS, --skip-fairness,
  * --competitors=ours,gosdk,... --scenarios=first,steady,... --concurrency=1,16,64
  * --phases=closed,sizes,open,cold,alloc (single cells: e.g. --phases=closed --scenarios=steady
  * --concurrency=16 --competitors=ours,gosdk; such a run writes to .cache/bench/partial/),
- * --max-wait=SECONDS (longest wait for a quiet machine before a cell; 180 by default).
+ * --max-wait=SECONDS (longest wait for a quiet machine before a cell; 180 by default),
+ * --node-options="..." (NODE_OPTIONS for ours, the no-op and the replay instead of the image's:
+ * what a heap flag costs; a partial run).
  * Expects `npm run build && npm run bench:build`, scripts/install-bench-tools.sh and (for the
  * fairness check) scripts/install-tools.sh crossplane core to have run.
  *
@@ -42,7 +45,7 @@ import {
   type RunContext,
 } from './phases.js';
 import { profileMode } from './profile-mode.js';
-import { judgeGoals, renderMarkdown, type Cell, type OpenLoopResult, type Results, type SizePoint } from './report.js';
+import { judgeGoals, renderMarkdown, withReadmeSummary, type Cell, type OpenLoopResult, type Results, type SizePoint } from './report.js';
 import { Requests, SCENARIOS, type ScenarioId } from './requests.js';
 import { scalingChart } from './scaling-chart.js';
 import { COMPETITORS, competitors, type CompetitorId } from './servers.js';
@@ -60,6 +63,7 @@ function outDirOf(o: Options): string {
   if (o.config.quick) return resolve(root, '.cache/bench/quick');
   // A run of some cells only must not replace the committed full results.
   const partial =
+    o.nodeOptions !== undefined ||
     o.phases.length < PHASES.length ||
     o.scenarios.length < SCENARIOS.length ||
     o.competitors.length < COMPETITORS.length ||
@@ -71,6 +75,12 @@ function writeResults(outDir: string, results: Results): void {
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(outDir, 'results.md'), renderMarkdown(results));
   writeFileSync(join(outDir, 'scaling.svg'), scalingChart(results));
+  // Only the committed full run speaks for the README (its Benchmarks figures).
+  if (outDir === resolve(root, 'bench/results')) {
+    const readme = join(root, 'README.md');
+    writeFileSync(readme, withReadmeSummary(readFileSync(readme, 'utf8'), results));
+    log('rewrote the Benchmarks summary in README.md');
+  }
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -131,7 +141,7 @@ async function measure(o: Options, outDir: string): Promise<void> {
   const oursEntry = existsSync(join(root, 'dist/function.mjs')) ? join(root, 'dist/function.mjs') : join(root, 'dist/src/main.js');
   const noopEntry = ids.includes('noop') ? await bundleBench(root, 'noop', join(work, 'noop.mjs'), log) : '';
   const replayEntry = ids.includes('replay') ? await bundleBench(root, 'replay', join(work, 'replay.mjs'), log) : '';
-  const all = competitors({ root, goTemplatingBin, goSdkBin, oursEntry, noopEntry, replayEntry });
+  const all = competitors({ root, goTemplatingBin, goSdkBin, oursEntry, noopEntry, replayEntry, nodeOptions: o.nodeOptions });
   log(`ours: ${oursEntry.replace(`${root}/`, '')}; competitors: ${ids.join(', ')}`);
   const lg = new LoadGen(loadgenBin, CLIENT_CORE);
   const guard = new Guard(root, SERVER_CORE, CLIENT_CORE, log, o.maxWaitSeconds);
@@ -218,7 +228,7 @@ async function benchmark(
   const root = ctx.root;
   const versionOf: Record<CompetitorId, () => string> = {
     ours: () =>
-      `function-plana-tenant ${packageVersion(root)} (${describe}; ${ctx.all.ours.args[0]?.replace(`${root}/`, '')}), Node ${process.version} with the image's NODE_OPTIONS "${ctx.all.ours.env['NODE_OPTIONS'] ?? ''}", @grpc/grpc-js ${depVersion(root, '@grpc/grpc-js')}, SDK ${depVersion(root, '@crossplane-org/function-sdk-typescript')}`,
+      `function-plana-tenant ${packageVersion(root)} (${describe}; ${ctx.all.ours.args[0]?.replace(`${root}/`, '')}), Node ${process.version} with ${o.nodeOptions === undefined ? "the image's" : "the --node-options (not the image's)"} NODE_OPTIONS "${ctx.all.ours.env['NODE_OPTIONS'] ?? ''}", @grpc/grpc-js ${depVersion(root, '@grpc/grpc-js')}, SDK ${depVersion(root, '@crossplane-org/function-sdk-typescript')}`,
     gosdk: () => goBinaryVersion(bins.goSdkBin),
     gotemplating: () => goBinaryVersion(bins.goTemplatingBin),
     noop: () =>

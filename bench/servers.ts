@@ -34,6 +34,8 @@ export interface Paths {
   readonly noopEntry: string;
   /** bench/replay.ts bundled the same way, else dist/bench/replay.js. */
   readonly replayEntry: string;
+  /** NODE_OPTIONS for the Node servers when not the image's (bench --node-options). */
+  readonly nodeOptions?: string | undefined;
 }
 
 /**
@@ -47,8 +49,8 @@ export function imageNodeOptions(root: string): string {
 }
 
 export function competitors(paths: Paths): Record<CompetitorId, Competitor> {
-  // As the Dockerfile runs it.
-  const nodeEnv = { NODE_ENV: 'production', NODE_OPTIONS: imageNodeOptions(paths.root) };
+  // As the Dockerfile runs it (unless a run measures other flags).
+  const nodeEnv = { NODE_ENV: 'production', NODE_OPTIONS: paths.nodeOptions ?? imageNodeOptions(paths.root) };
   return {
     ours: {
       id: 'ours',

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { judgeGoals, type Cell, type Results } from '../bench/report.js';
+import { README_BEGIN, README_END, judgeGoals, withReadmeSummary, type Cell, type Results } from '../bench/report.js';
+import { parseOptions } from '../bench/options.js';
+import { competitors } from '../bench/servers.js';
 import type { CompetitorId } from '../bench/servers.js';
 import { spread } from '../bench/stats.js';
 import { replayKey } from '../bench/replay.js';
@@ -66,7 +69,7 @@ describe('bench report: why a goal is missed', () => {
     expect(goal?.holds).toBe(false);
     expect(goal?.detail).toContain('fails in 1 of 1: first@16 0.33×');
     expect(goal?.detail).toContain(
-      "our edge sending ours' response without composing it (replay) reaches 0.50× of the no-op (below 0.70× in 1 of 1 cells)",
+      "our edge sending ours' response without composing it (replay) reaches 0.50× of the no-op in those cells (below 0.70× in 1 of 1)",
     );
     expect(goal?.detail).toContain('50 % is carrying the response (replay) and the rest composing it');
   });
@@ -90,5 +93,32 @@ describe('bench/replay.ts', () => {
       replayKey(decodeRequest(requests.build(s, 'tenant').bytes)),
     );
     expect(new Set(keys).size).toBe(4);
+  });
+});
+
+describe('bench: the README summary and --node-options', () => {
+  it("rewrites only the generated block of the README with the run's ratios and goals", () => {
+    const base = results([cell('ours', 'first', 1333.33), cell('noop', 'first', 4000), cell('replay', 'first', 2000)], {});
+    const r: Results = { ...base, goals: judgeGoals(base) };
+    const readme = `# Title\n\nbefore\n${README_BEGIN}\nold figures\n${README_END}\nafter\n`;
+    const out = withReadmeSummary(readme, r);
+    expect(out.startsWith(`# Title\n\nbefore\n${README_BEGIN}\nMeasured 2026-12-02 by \`npm run bench\``)).toBe(true);
+    expect(out).not.toContain('old figures');
+    expect(out).toContain('| scenario | ours ÷ no-op | ours ÷ replay |');
+    expect(out).toContain('| first reconcile | 0.33× | 0.67× |');
+    expect(out).toContain('| throughput ≥ 70 % of the no-op floor | **no** | fails in 1 of 1: first@16 0.33×; why:');
+    expect(out.endsWith(`${README_END}\nafter\n`)).toBe(true);
+    expect(() => withReadmeSummary('# no markers\n', r)).toThrow(/README.md has no/);
+  });
+
+  it("runs the Node servers with --node-options instead of the image's NODE_OPTIONS", () => {
+    const o = parseOptions(['--node-options=--max-semi-space-size=16 --single-threaded-gc'], 1, 0);
+    expect(o.nodeOptions).toBe('--max-semi-space-size=16 --single-threaded-gc');
+    const paths = { root: process.cwd(), goTemplatingBin: '', goSdkBin: '', oursEntry: 'o', noopEntry: 'n', replayEntry: 'r' };
+    const flagged = competitors({ ...paths, nodeOptions: o.nodeOptions });
+    expect([flagged.ours, flagged.noop, flagged.replay].map((c) => c.env['NODE_OPTIONS'])).toEqual(Array(3).fill(o.nodeOptions));
+    const image = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(readFileSync('Dockerfile', 'utf8'))?.[1];
+    expect(competitors(paths).ours.env['NODE_OPTIONS']).toBe(image);
+    expect(parseOptions([], 1, 0).nodeOptions).toBeUndefined();
   });
 });
