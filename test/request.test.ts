@@ -94,6 +94,40 @@ describe('decodeRequest', () => {
     );
   });
 
+  it('reads UTF-8 as the generated decoder does: multibyte, a BOM kept, invalid bytes as U+FFFD', () => {
+    const bytes = Buffer.from(encode(request({ context: { s: 'ZZZZ', bom: '\uFEFFx', multi: 'ü € 𝄞', long: 'é'.repeat(200) } })));
+    const at = bytes.indexOf('ZZZZ');
+    for (const bad of [
+      [0x5a, 0x5a, 0x5a, 0x5a],
+      [0xc3, 0x28, 0x41, 0x42], // a lead byte without its continuation
+      [0xff, 0xfe, 0xfd, 0x41], // bytes that never occur in UTF-8
+      [0xf0, 0x9f, 0x98, 0x41], // a truncated four-byte sequence
+      [0xed, 0xa0, 0x80, 0x41], // an encoded surrogate
+    ]) {
+      const b = Buffer.from(bytes);
+      b.set(bad, at);
+      expect(plain(decodeRequest(b))).toStrictEqual(RunFunctionRequest.decode(b));
+    }
+    expect(decodeRequest(bytes).context).toMatchObject({ bom: '\uFEFFx', multi: 'ü € 𝄞' });
+  });
+
+  it('reads any Unicode key and string as the generated decoder does', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 80 });
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          text.filter((k) => k !== '__proto__'),
+          text,
+        ),
+        (context) => {
+          const bytes = encode(request({ context }));
+          expect(plain(decodeRequest(bytes))).toStrictEqual(RunFunctionRequest.decode(bytes));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
   it('keeps a "__proto__" key as an own key and never touches a prototype', () => {
     // The generated encoder drops the key too; ours writes it. A response's context (field 4)
     // is a request's context (field 5) once its tag is changed.
