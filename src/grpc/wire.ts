@@ -162,8 +162,21 @@ class Writer {
   }
 }
 
+/**
+ * Where the walk is, for the message of an {@link UnsafeValueError}: keys and list indexes pushed
+ * and popped around each value (a path string built per field was a quarter of what encoding a
+ * response allocated). Encoding is synchronous, so one stack serves every call.
+ */
+const where: Array<string | number> = [];
+
+function pathOf(): string {
+  let out = '';
+  for (const part of where) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
+  return out;
+}
+
 // google.protobuf.Struct { map<string, Value> fields = 1; }
-function struct(w: Writer, obj: Record<string, unknown>, path: string): void {
+function struct(w: Writer, obj: Record<string, unknown>): void {
   for (const key in obj) {
     if (!Object.hasOwn(obj, key)) continue;
     const value = obj[key];
@@ -171,20 +184,22 @@ function struct(w: Writer, obj: Record<string, unknown>, path: string): void {
     const entry = w.open(1);
     w.key(key);
     const v = w.open(2);
-    valueOf(w, value, path === '' ? key : `${path}.${key}`);
+    where.push(key);
+    valueOf(w, value);
+    where.pop();
     w.close(v);
     w.close(entry);
   }
 }
 
 // google.protobuf.Value: null 1, number 2, string 3, bool 4, struct 5, list 6.
-function valueOf(w: Writer, value: unknown, path: string): void {
+function valueOf(w: Writer, value: unknown): void {
   switch (typeof value) {
     case 'string':
       w.string(3, value);
       return;
     case 'number':
-      if (!Number.isFinite(value)) throw new UnsafeValueError(path, String(value));
+      if (!Number.isFinite(value)) throw new UnsafeValueError(pathOf(), String(value));
       w.double(2, value);
       return;
     case 'boolean':
@@ -201,29 +216,34 @@ function valueOf(w: Writer, value: unknown, path: string): void {
         const list = w.open(6);
         for (let i = 0; i < value.length; i++) {
           const item: unknown = value[i];
-          if (item === undefined) throw new UnsafeValueError(`${path}[${i}]`, 'undefined');
+          where.push(i);
+          if (item === undefined) throw new UnsafeValueError(pathOf(), 'undefined');
           const v = w.open(1);
-          valueOf(w, item, `${path}[${i}]`);
+          valueOf(w, item);
           w.close(v);
+          where.pop();
         }
         w.close(list);
         return;
       }
       const proto = Object.getPrototypeOf(value) as unknown;
-      if (proto !== Object.prototype && proto !== null) throw new UnsafeValueError(path, `a ${value.constructor.name}`);
+      if (proto !== Object.prototype && proto !== null) throw new UnsafeValueError(pathOf(), `a ${value.constructor.name}`);
       const s = w.open(5);
-      struct(w, value as Record<string, unknown>, path);
+      struct(w, value as Record<string, unknown>);
       w.close(s);
       return;
     }
     default:
-      throw new UnsafeValueError(path, `a ${typeof value}`);
+      throw new UnsafeValueError(pathOf(), `a ${typeof value}`);
   }
 }
 
 function structField(w: Writer, field: number, obj: Record<string, unknown>, path: string): void {
   const at = w.open(field);
-  struct(w, obj, path);
+  // A throw below leaves the stack as it was at the throw: start from this field's path.
+  where.length = 0;
+  where.push(path);
+  struct(w, obj);
   w.close(at);
 }
 
