@@ -160,7 +160,13 @@ export async function waitForPort(running: Running, timeoutMs = 15_000): Promise
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (running.child.exitCode !== null || running.child.signalCode !== null) {
-      throw new Error(`${running.competitor.id} exited (${running.child.exitCode ?? running.child.signalCode}) before listening`);
+      const code = running.child.exitCode ?? running.child.signalCode;
+      // Node exits 9 on an option it refuses, e.g. a V8 flag NODE_OPTIONS does not allow.
+      const hint =
+        code === 9 && running.competitor.node
+          ? `: Node refused an option (NODE_OPTIONS "${running.competitor.env['NODE_OPTIONS'] ?? ''}")`
+          : '';
+      throw new Error(`${running.competitor.id} exited (${code}) before listening${hint}`);
     }
     const ok = await new Promise<boolean>((resolve) => {
       const socket = connect(running.port, '127.0.0.1');
