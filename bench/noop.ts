@@ -14,9 +14,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunFunctionRequest, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
-import { ConfigError, parseConfig, type ServeConfig } from '../src/config.js';
-import { newLogger } from '../src/logger.js';
-import { startServer } from '../src/grpc/server.js';
+import { serveOnEdge } from './serve.js';
 
 const DUMP_FLAG = '--dump-requests=';
 
@@ -34,23 +32,11 @@ export function noop(req: RunFunctionRequest): RunFunctionResponse {
 
 const argv = process.argv.slice(2);
 const dumpDir = argv.find((a) => a.startsWith(DUMP_FLAG))?.slice(DUMP_FLAG.length);
-let config: ServeConfig;
-try {
-  config = parseConfig(
-    argv.filter((a) => !a.startsWith(DUMP_FLAG)),
-    process.env,
-  );
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  process.stderr.write(`bench-noop: ${err.message}\n`);
-  process.exit(2);
-}
-const log = newLogger(config.debug);
 let dumped = 0;
 if (dumpDir !== undefined) mkdirSync(dumpDir, { recursive: true });
-
-const server = await startServer(
-  config,
+await serveOnEdge(
+  'noop',
+  argv.filter((a) => !a.startsWith(DUMP_FLAG)),
   (req) => {
     if (dumpDir !== undefined) {
       dumped += 1;
@@ -58,11 +44,4 @@ const server = await startServer(
     }
     return noop(req);
   },
-  log,
 );
-log.info({ address: config.address, port: server.port }, 'serving (bench no-op)');
-const stop = (): void => {
-  void server.drain(2000).then(() => process.exit(0));
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);

@@ -14,10 +14,8 @@
  */
 import type { RunFunctionRequest, RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, parseConfig, type ServeConfig } from '../src/config.js';
 import { runFunction } from '../src/fn.js';
-import { startServer } from '../src/grpc/server.js';
-import { newLogger } from '../src/logger.js';
+import { serveOnEdge } from './serve.js';
 
 /** Which of the benchmark's requests this is, cheaply. */
 export function replayKey(req: RunFunctionRequest): string {
@@ -45,28 +43,10 @@ export function replayer(now: () => Date): (req: RunFunctionRequest) => RunFunct
   };
 }
 
-async function main(): Promise<void> {
-  let config: ServeConfig;
-  try {
-    config = parseConfig(process.argv.slice(2), process.env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`bench-replay: ${err.message}\n`);
-    process.exit(2);
-  }
-  const log = newLogger(config.debug);
-  const server = await startServer(
-    config,
-    replayer(() => new Date()),
-    log,
-  );
-  log.info({ address: config.address, port: server.port }, 'serving (bench replay)');
-  const stop = (): void => {
-    void server.drain(2000).then(() => process.exit(0));
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
-
 // Run as a program (dist/bench/replay.js or its bundle), not when a test imports it.
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href)
+  await serveOnEdge(
+    'replay',
+    process.argv.slice(2),
+    replayer(() => new Date()),
+  );
