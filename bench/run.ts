@@ -5,7 +5,7 @@
  * writes bench/results/{results.json,results.md,scaling.svg} and the README's Benchmarks summary.
  * See bench/README.md.
  *
- *   node dist/bench/run.js                 full run (about 25 minutes)
+ *   node dist/bench/run.js                 full run (about 20 minutes)
  *   node dist/bench/run.js --quick         smoke run (about a minute; writes .cache/bench/quick/)
  *   node dist/bench/run.js --profile       CPU profiles of ours under load → profile.md
  *   node dist/bench/run.js --write-composition   regenerate bench/go-templating-composition.yaml
