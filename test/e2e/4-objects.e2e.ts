@@ -263,19 +263,24 @@ describe('scenario 4b: a Crossplane v1.20 claim through cluster-scoped Objects',
 
   const claimKind = PLANACLIENT_CLAIM;
 
-  it('a claim acme in namespace sales ends Ready with the real objects', async () => {
-    await cp.admin.applyDoc({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sales' } });
+  /** A PLANAClientClaim acme in a namespace of its own, once Crossplane has bound it to a composite. */
+  async function claimAcme(namespace: string, spec: Record<string, unknown>): Promise<Obj> {
+    await cp.admin.applyDoc({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
     await cp.admin.applyDoc({
       apiVersion: 'planapulse.com/v1alpha1',
       kind: 'PLANAClientClaim',
-      metadata: { name: 'acme', namespace: 'sales' },
-      spec: { subdomain: 'acme', projectId: 23, tier: 'pro', odooVersion: '18' },
+      metadata: { name: 'acme', namespace },
+      spec,
     });
-    // Crossplane names the composite acme-<suffix>: the tenant must still be composed.
-    const claim = await waitFor('the claim to be bound to a composite', async () => {
-      const c = await cp.admin.get(claimKind, 'sales', 'acme');
+    return waitFor(`${namespace}/acme to be bound to a composite`, async () => {
+      const c = await cp.admin.get(claimKind, namespace, 'acme');
       return field(c, 'spec', 'resourceRef', 'name') ? c : undefined;
     });
+  }
+
+  it('a claim acme in namespace sales ends Ready with the real objects', async () => {
+    const claim = await claimAcme('sales', { subdomain: 'acme', projectId: 23, tier: 'pro', odooVersion: '18' });
+    // Crossplane names the composite acme-<suffix>: the tenant must still be composed.
     expect(String(field(claim, 'spec', 'resourceRef', 'name'))).toMatch(/^acme-/);
     await playAll(cp.admin, 'acme').catch(async (e: Error) => {
       const c = await cp.admin.get(claimKind, 'sales', 'acme');
@@ -300,17 +305,7 @@ describe('scenario 4b: a Crossplane v1.20 claim through cluster-scoped Objects',
   it("a claim acme in another namespace (marketing) cannot take sales/acme's Objects or objects", async () => {
     const before = await fingerprint(cp.admin, 'acme');
     const salesXr = String(field(await cp.admin.mustGet(claimKind, 'sales', 'acme'), 'spec', 'resourceRef', 'name'));
-    await cp.admin.applyDoc({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'marketing' } });
-    await cp.admin.applyDoc({
-      apiVersion: 'planapulse.com/v1alpha1',
-      kind: 'PLANAClientClaim',
-      metadata: { name: 'acme', namespace: 'marketing' },
-      spec: { subdomain: 'acme', projectId: 666, tier: 'starter', odooVersion: '18' },
-    });
-    const claim = await waitFor('marketing/acme to be bound to a composite', async () => {
-      const c = await cp.admin.get(claimKind, 'marketing', 'acme');
-      return field(c, 'spec', 'resourceRef', 'name') ? c : undefined;
-    });
+    const claim = await claimAcme('marketing', { subdomain: 'acme', projectId: 666, tier: 'starter', odooVersion: '18' });
     const xrName = String(field(claim, 'spec', 'resourceRef', 'name'));
     // Crossplane v1.20 fetches a required object by name only, without its namespace
     // (internal/controller/apiextensions/composite/extra_resources.go), so the function's
